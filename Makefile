@@ -25,7 +25,7 @@ FUSE_LIBS   := $(shell pkg-config --libs fuse3 2>/dev/null || echo -lfuse3)
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -pthread -D_GNU_SOURCE \
 	   -Isrc -Iinclude $(FUSE_CFLAGS) $(SAN)
-LDLIBS  += $(FUSE_LIBS) -lelf -lz -lcapstone -lpthread -lm
+LDLIBS  += $(FUSE_LIBS) -lbpf -lelf -lz -lcapstone -lpthread -lm
 LDFLAGS += $(SAN)
 
 # Every module's sources; src/fs/main.c holds main() and stays out of the library.

@@ -46,6 +46,7 @@ done
 if [ -x "$BUILD/tests/conformance" ]; then
 	run_suite conformance-interp "$BUILD/tests/conformance" --runtime interp ../shared/conformance/tests
 	run_suite conformance-checked "$BUILD/tests/conformance" --runtime checked ../shared/conformance/tests
+	run_suite conformance-negative "$BUILD/tests/conformance" --negative ../shared/conformance/negative
 	if "$BUILD/tests/conformance" --has-jit; then
 		run_suite conformance-jit "$BUILD/tests/conformance" --runtime jit ../shared/conformance/tests
 	fi

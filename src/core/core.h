@@ -110,9 +110,11 @@ struct bpffs_run_ctx {
 	int fault;			/* 0, or -EFAULT after a violation */
 	u32 fault_insn;			/* instruction index of the violation */
 	char fault_msg[160];
+	u64 insns_executed;		/* counted by the checked loop only */
 	u32 region_cnt;
 	struct bpffs_mem_region regions[BPFFS_MAX_REGIONS];
-	/* where bpf_trace_printk writes; NULL means the daemon's trace pipe */
+	void *checked_state;		/* interpreter-private, checked mode */
+	/* where bpf_trace_printk writes; NULL means the process-wide sink */
 	void (*trace_sink)(void *arg, const char *text, size_t len);
 	void *trace_arg;
 };
@@ -122,6 +124,17 @@ void bpffs_run_ctx_set_current(struct bpffs_run_ctx *rc);
 /* Record a region the program may access (checked mode; no-op otherwise). */
 void bpffs_run_ctx_add_region(struct bpffs_run_ctx *rc, const void *start, u64 size,
 			      bool writable);
+
+/* The thread's "CPU" slot (bpffs_cpu_slot) is defined by src/maps/maps.h. */
+
+/*
+ * Process-wide sink for bpf_trace_printk when the run context names none
+ * (the filesystem's trace_pipe). @fn is called from program runs on any
+ * thread and must not block.
+ */
+void bpffs_trace_set_sink(void (*fn)(void *arg, const char *text, size_t len), void *arg);
+/* Deliver one trace message (no trailing newline needed) to the current sink. */
+void bpffs_trace_emit(const char *text, size_t len);
 
 /* ---- programs ---------------------------------------------------------- */
 
@@ -192,10 +205,15 @@ int bpffs_prog_prepare(struct bpffs_prog *prog, struct bpffs_vlog *log);
  */
 u64 bpffs_prog_run(const struct bpffs_prog *prog, u64 r1, u64 r2, struct bpffs_run_ctx *rc);
 
+/* JIT entry (src/jit): sets up @rc like the interpreter, then calls prog->jited. */
+u64 bpffs_jit_run(const struct bpffs_prog *prog, u64 r1, u64 r2, struct bpffs_run_ctx *rc);
+
 /* Interpreter entry points (prog must be prepared). */
 u64 bpffs_interp_run(const struct bpffs_prog *prog, u64 r1, u64 r2, struct bpffs_run_ctx *rc);
 u64 bpffs_interp_run_checked(const struct bpffs_prog *prog, u64 r1, u64 r2,
 			     struct bpffs_run_ctx *rc);
+/* Decode prog->insns into prog->interp (called by bpffs_prog_prepare). */
+int bpffs_interp_prepare(struct bpffs_prog *prog, struct bpffs_vlog *log);
 void bpffs_interp_free(struct bpffs_interp *interp);
 
 /* ---- assembler (bpf_conformance dialect) -------------------------------- */
@@ -207,7 +225,38 @@ void bpffs_interp_free(struct bpffs_interp *interp);
  */
 int bpffs_asm(const char *text, struct bpf_insn **insns, u32 *cnt, struct bpffs_vlog *log);
 
-/* Mnemonic text of one instruction in the same dialect (for tools/tests). */
+/*
+ * Mnemonic text of one instruction in the same dialect (for tools/tests).
+ * For LD_IMM64 @insn must point to two slots. Returns the number of slots
+ * consumed (1, or 2 for LD_IMM64), or -EINVAL for an encoding the dialect
+ * cannot write (unknown opcode, non-zero unused field); @buf then describes
+ * the raw fields. Assembling the text gives back the same bytes.
+ */
 int bpffs_disasm_insn(const struct bpf_insn *insn, char *buf, size_t size);
+
+/* One bpf_conformance `.data` test file, split into its sections. */
+struct bpffs_data_file {
+	char *asm_text;		/* -- asm, one line per file line (others blank), or NULL */
+	struct bpf_insn *raw;	/* -- raw slots (takes precedence over asm), or NULL */
+	u32 raw_cnt;
+	u8 *mem;		/* -- mem bytes (NULL if none or empty) */
+	size_t mem_len;
+	bool has_mem;
+	bool has_result;
+	u64 result;		/* -- result, compared with all 64 bits of r0 */
+	char *error;		/* -- error's last line, "" = must fail; NULL if none */
+};
+
+/*
+ * Parse @len bytes of a `.data` file. Returns 0, or -EINVAL with a log line
+ * (unknown section header, bad raw/mem/result token, no program at all).
+ * Release with bpffs_data_file_fini.
+ */
+int bpffs_data_file_parse(const char *text, size_t len, struct bpffs_data_file *df,
+			  struct bpffs_vlog *log);
+/* The file's program (raw slots, else the assembled asm), malloc'd. */
+int bpffs_data_file_insns(const struct bpffs_data_file *df, struct bpf_insn **insns, u32 *cnt,
+			  struct bpffs_vlog *log);
+void bpffs_data_file_fini(struct bpffs_data_file *df);
 
 #endif /* BPFFS_CORE_H */

@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Declarations shared inside src/fs only: the node table (inode number ->
+ * struct bpffs_node, kind ops + referenced object), per-open file state, and
+ * the reply-free half of every FUSE handler (bpffs_fs_*), which C tests call
+ * without a mount. ops.c is the only file that turns these into FUSE replies.
+ *
+ * Locking: one mutex (fs->lock) protects the inode and name hashes, every
+ * node's nlookup/refs and the name links. Kind ops are called without it,
+ * holding a reference on their node instead; objects have their own locks.
+ */
+#ifndef BPFFS_FS_INTERNAL_H
+#define BPFFS_FS_INTERNAL_H
+
+#include <pthread.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "../core/types.h"
+
+struct bpffs_node;
+struct bpffs_file;
+struct bpffs_fs;
+
+/* Called by a readdir op for each entry; returns nonzero when the buffer is full. */
+typedef int (*bpffs_fill_fn)(void *ctx, const char *name, mode_t mode, u64 ino, off_t next_off);
+
+/*
+ * What a directory's lookup found: the child's kind, a reference on its
+ * object (transferred to the node) and kind-private bytes (copied).
+ */
+struct bpffs_child {
+	const struct bpffs_node_ops *ops;
+	void *obj;
+	const void *priv;
+	size_t priv_len;
+};
+
+/*
+ * One node kind (root, maps dir, map dir, map entry, ...). A NULL op means
+ * "not supported" and the generic layer answers the usual errno (ENOTDIR,
+ * EISDIR, EPERM, EACCES). Called from: FUSE thread, without fs->lock.
+ */
+struct bpffs_node_ops {
+	const char *name;		/* kind name, for diagnostics */
+	mode_t mode;			/* S_IFDIR | 0755, S_IFREG | 0644, ... */
+	/* Drop the node's object reference (last put of the node). */
+	void (*destroy)(struct bpffs_node *node);
+	/* Optional: adjust attributes (size, nlink, mode) after the generic fill. */
+	void (*getattr)(struct bpffs_node *node, struct stat *st);
+
+	/* directories */
+	int (*lookup)(struct bpffs_node *dir, const char *name, struct bpffs_child *out);
+	/*
+	 * Emit entries from cookie @off (0 = first, after "." and ".."); each
+	 * entry carries the cookie of the next one. @file holds per-open state.
+	 */
+	int (*readdir)(struct bpffs_node *dir, struct bpffs_file *file, off_t off,
+		       bpffs_fill_fn fill, void *ctx);
+	int (*mkdir)(struct bpffs_node *dir, const char *name, mode_t mode,
+		     struct bpffs_child *out);
+	int (*rmdir)(struct bpffs_node *dir, const char *name);
+	int (*unlink)(struct bpffs_node *dir, const char *name);
+	/* create a file: O_CREAT on a name that lookup did not find */
+	int (*create)(struct bpffs_node *dir, const char *name, mode_t mode, int flags,
+		      struct bpffs_child *out);
+
+	/* files */
+	/* Set up file->data (snapshot for reads) or writing state. */
+	int (*open)(struct bpffs_file *file);
+	/* Optional: produce bytes at @off (default: from file->data). */
+	ssize_t (*read)(struct bpffs_file *file, char *buf, size_t size, off_t off);
+	/* Optional: consume bytes (default: append to file->wbuf). */
+	ssize_t (*write)(struct bpffs_file *file, const char *buf, size_t size, off_t off);
+	/* Commit what was written (close(2) returns this). */
+	int (*flush)(struct bpffs_file *file);
+	/* Free kind-private open state. */
+	void (*release)(struct bpffs_file *file);
+	/* O_TRUNC / ftruncate(0) on an existing file */
+	int (*truncate)(struct bpffs_node *node, off_t size);
+};
+
+struct bpffs_node {
+	u64 ino;
+	const struct bpffs_node_ops *ops;
+	void *obj;			/* referenced object, dropped by ops->destroy */
+	void *priv;			/* kind-private bytes (a copied key, ...) */
+	size_t priv_len;
+	struct bpffs_node *parent;	/* holds a reference on the parent */
+	char *name;
+	struct bpffs_fs *fs;
+	/* protected by fs->lock */
+	u64 nlookup;			/* kernel references (lookup/forget) */
+	u64 refs;			/* internal: pins, children, open files */
+	bool hashed;			/* reachable by (parent, name) */
+	struct bpffs_node *ino_next;
+	struct bpffs_node *name_next;
+};
+
+/* Per-open state (fi->fh). */
+struct bpffs_file {
+	struct bpffs_node *node;	/* referenced */
+	int flags;			/* open(2) flags */
+	char *data;			/* read snapshot, malloc'd */
+	size_t len;
+	char *wbuf;			/* written bytes, malloc'd */
+	size_t wlen, wcap;
+	bool dirty;			/* written since the last commit */
+	int err;			/* sticky error of an earlier write */
+	void *priv;			/* kind-private (readdir cursor, ...) */
+	/* readdir paging: the cookie after the last entry emitted */
+	off_t dir_off;
+};
+
+#define BPFFS_NAME_BUCKETS 4096
+
+struct bpffs_fs {
+	pthread_mutex_t lock;
+	struct bpffs_node **ino_hash;	/* by ino */
+	struct bpffs_node **name_hash;	/* by (parent ino, name) */
+	size_t nbuckets;
+	u64 next_ino;
+	u64 nodes;			/* live nodes (for tests and leak checks) */
+	struct bpffs_node *root;
+	uid_t uid;
+	gid_t gid;
+	struct timespec mount_time;
+};
+
+/* ---- node table (nodes.c) ------------------------------------------------ */
+
+/* Create the table and the root with its fixed children. 0 or -ENOMEM. */
+int bpffs_fs_create(struct bpffs_fs **out);
+/* Free every node and drop every object reference. */
+void bpffs_fs_destroy(struct bpffs_fs *fs);
+/* Find a node by ino and take an internal reference; NULL if unknown. */
+struct bpffs_node *bpffs_node_get(struct bpffs_fs *fs, u64 ino);
+void bpffs_node_hold(struct bpffs_node *node);
+void bpffs_node_put(struct bpffs_node *node);
+/*
+ * Find or create the child (dir, name) described by @c; takes the object
+ * reference in @c (dropped if an equal node exists). Counts one lookup when
+ * @lookup is true, else one internal reference. Returns 0 and *out or -ENOMEM.
+ */
+int bpffs_node_child(struct bpffs_node *dir, const char *name, struct bpffs_child *c,
+		     bool lookup, struct bpffs_node **out);
+/* Add a pinned child (static directories). */
+int bpffs_node_add_fixed(struct bpffs_node *dir, const char *name,
+			 const struct bpffs_node_ops *ops, void *obj, struct bpffs_node **out);
+/* Make (dir, name) unreachable by name (rm); the node lives until forgotten. */
+void bpffs_node_unhash(struct bpffs_node *dir, const char *name);
+/* Drop @n kernel lookups; frees the node when nothing references it. */
+void bpffs_node_forget(struct bpffs_fs *fs, u64 ino, u64 n);
+
+/* ---- reply-free handlers (vfs.c) ------------------------------------------ */
+
+/* Entry for a lookup/mkdir/create reply; the node carries one lookup count. */
+struct bpffs_entry {
+	u64 ino;
+	struct stat st;
+};
+
+int bpffs_fs_lookup(struct bpffs_fs *fs, u64 parent, const char *name, struct bpffs_entry *e);
+int bpffs_fs_getattr(struct bpffs_fs *fs, u64 ino, struct stat *st);
+int bpffs_fs_setattr_size(struct bpffs_fs *fs, u64 ino, off_t size, struct stat *st);
+int bpffs_fs_mkdir(struct bpffs_fs *fs, u64 parent, const char *name, mode_t mode,
+		   struct bpffs_entry *e);
+int bpffs_fs_rmdir(struct bpffs_fs *fs, u64 parent, const char *name);
+int bpffs_fs_unlink(struct bpffs_fs *fs, u64 parent, const char *name);
+int bpffs_fs_create_file(struct bpffs_fs *fs, u64 parent, const char *name, mode_t mode,
+			 int flags, struct bpffs_entry *e, struct bpffs_file **out);
+int bpffs_fs_open(struct bpffs_fs *fs, u64 ino, int flags, struct bpffs_file **out);
+int bpffs_fs_opendir(struct bpffs_fs *fs, u64 ino, struct bpffs_file **out);
+ssize_t bpffs_fs_read(struct bpffs_file *file, char *buf, size_t size, off_t off);
+ssize_t bpffs_fs_write(struct bpffs_file *file, const char *buf, size_t size, off_t off);
+int bpffs_fs_flush(struct bpffs_file *file);
+void bpffs_fs_release(struct bpffs_file *file);
+/* Calls @fill for entries from cookie @off; "." and ".." come first. */
+int bpffs_fs_readdir(struct bpffs_file *dir, off_t off, bpffs_fill_fn fill, void *ctx);
+void bpffs_fs_fill_stat(struct bpffs_node *node, struct stat *st);
+
+/* Helpers for kinds: replace file->data with formatted text. */
+int bpffs_file_set_text(struct bpffs_file *file, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+int bpffs_file_take_text(struct bpffs_file *file, char *text, size_t len);
+
+/* Add the fixed top-level entries under @root (root.c). */
+int bpffs_root_populate(struct bpffs_node *root);
+
+/* ---- node kinds ------------------------------------------------------------ */
+
+extern const struct bpffs_node_ops bpffs_root_ops;
+extern const struct bpffs_node_ops bpffs_empty_dir_ops;
+extern const struct bpffs_node_ops bpffs_trace_pipe_ops;
+extern const struct bpffs_node_ops bpffs_maps_dir_ops;
+extern const struct bpffs_node_ops bpffs_progs_dir_ops;
+
+#endif /* BPFFS_FS_INTERNAL_H */

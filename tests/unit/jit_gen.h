@@ -1,0 +1,366 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Random valid BPF programs for differential testing of the JIT against the
+ * interpreter (header-only, shared by tests/unit/test_jit.c and the long
+ * tests/tools/jit_diff.c). Programs terminate (forward jumps only), touch only
+ * a 128-byte buffer at r1 and the top 64 bytes of the stack (zeroed first),
+ * never write r1 or r10, and finish by dumping r0..r9 and the stack into the
+ * buffer, so comparing r0 and the buffer compares the whole final state.
+ * A trailing subprogram exercises BPF-to-BPF calls (callee-saved r6..r9).
+ */
+#ifndef BPFFS_TEST_JIT_GEN_H
+#define BPFFS_TEST_JIT_GEN_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/core.h"
+#include "jit/jit.h"
+
+#define GEN_DATA 128		/* bytes of buffer the body may touch */
+#define GEN_MEM (GEN_DATA + 80 + 64)	/* + register dump + stack dump */
+#define GEN_STACK 64
+#define GEN_MAX_INSNS 512
+
+struct gen {
+	u64 rng;
+	struct bpf_insn insns[GEN_MAX_INSNS];
+	u32 cnt;
+	bool second[GEN_MAX_INSNS];	/* second slot of an LD_IMM64 */
+	/* jumps to patch: insn index and chosen target (absolute) */
+	u32 jmp_at[GEN_MAX_INSNS], jmp_to[GEN_MAX_INSNS], njmp;
+	u32 call_at[GEN_MAX_INSNS], ncall;
+};
+
+static inline u64 gen_rand(struct gen *g)
+{
+	/* xorshift64* */
+	g->rng ^= g->rng >> 12;
+	g->rng ^= g->rng << 25;
+	g->rng ^= g->rng >> 27;
+	return g->rng * 0x2545F4914F6CDD1Dull;
+}
+
+static inline u32 gen_below(struct gen *g, u32 n)
+{
+	return (u32)(gen_rand(g) % n);
+}
+
+static inline u64 gen_value(struct gen *g)
+{
+	static const u64 special[] = {
+		0, 1, 2, 3, 7, 8, 31, 32, 63, 64, 0xff, 0x100, 0xffff, 0x7fffffff,
+		0x80000000, 0xffffffff, 0x100000000ull, 0x7fffffffffffffffull,
+		0x8000000000000000ull, ~0ull, ~1ull, (u64)-10, 0xfffffffff6ull,
+	};
+	switch (gen_below(g, 4)) {
+	case 0:
+		return special[gen_below(g, BPFFS_ARRAY_SIZE(special))];
+	case 1:
+		return (u64)(s64)(s8)gen_rand(g);
+	case 2:
+		return (u64)(s64)(s32)gen_rand(g);
+	default:
+		return gen_rand(g);
+	}
+}
+
+static inline s32 gen_imm(struct gen *g)
+{
+	return (s32)gen_value(g);
+}
+
+static inline void gen_emit(struct gen *g, struct bpf_insn insn)
+{
+	g->second[g->cnt] = false;
+	g->insns[g->cnt++] = insn;
+}
+
+static inline void gen_lddw(struct gen *g, u8 dst, u64 v)
+{
+	struct bpf_insn two[2] = { BPFFS_LD_IMM64(dst, v) };
+
+	gen_emit(g, two[0]);
+	gen_emit(g, two[1]);
+	g->second[g->cnt - 1] = true;
+}
+
+/* Registers the body may write: everything but r1 (buffer) and r10. */
+static inline u8 gen_dst(struct gen *g)
+{
+	static const u8 regs[] = { 0, 2, 3, 4, 5, 6, 7, 8, 9 };
+
+	return regs[gen_below(g, BPFFS_ARRAY_SIZE(regs))];
+}
+
+static inline u8 gen_src(struct gen *g)
+{
+	return (u8)gen_below(g, 10);
+}
+
+static inline void gen_alu(struct gen *g)
+{
+	static const u8 ops[] = { BPF_ADD, BPF_SUB, BPF_MUL, BPF_DIV, BPF_OR, BPF_AND,
+				  BPF_LSH, BPF_RSH, BPF_NEG, BPF_MOD, BPF_XOR, BPF_MOV,
+				  BPF_ARSH, BPF_END };
+	u8 cls = gen_below(g, 2) ? BPF_ALU64 : BPF_ALU;
+	u8 op = ops[gen_below(g, BPFFS_ARRAY_SIZE(ops))];
+	u8 dst = gen_dst(g), x = gen_below(g, 2) ? BPF_X : BPF_K;
+	struct bpf_insn insn = BPFFS_INSN(cls | op | x, dst, 0, 0, 0);
+
+	if (x == BPF_X)
+		insn.src_reg = gen_src(g);
+	else
+		insn.imm = gen_imm(g);
+	switch (op) {
+	case BPF_NEG:
+		insn = BPFFS_INSN(cls | op | BPF_K, dst, 0, 0, 0);
+		break;
+	case BPF_DIV: case BPF_MOD:
+		insn.off = gen_below(g, 2);			/* sdiv / smod */
+		if (x == BPF_K && gen_below(g, 3) == 0)
+			insn.imm = (s32)gen_below(g, 20) - 3;	/* small, 0 and -1 */
+		break;
+	case BPF_MOV:
+		if (x == BPF_X && gen_below(g, 3) == 0) {
+			static const s16 sx[] = { 8, 16, 32 };
+
+			insn.off = sx[gen_below(g, cls == BPF_ALU64 ? 3 : 2)];
+		}
+		break;
+	case BPF_LSH: case BPF_RSH: case BPF_ARSH:
+		if (x == BPF_K && gen_below(g, 2))
+			insn.imm = (s32)gen_below(g, 64);
+		break;
+	case BPF_END: {
+		static const s32 w[] = { 16, 32, 64 };
+
+		/* ALU64 END is the unconditional bswap (src bit must be 0) */
+		insn = BPFFS_INSN(cls | op | (cls == BPF_ALU ? x : 0), dst, 0, 0, w[gen_below(g, 3)]);
+		break;
+	}
+	}
+	gen_emit(g, insn);
+}
+
+/* A memory operand: base r1 in [0, GEN_DATA) or r10 in [-GEN_STACK, 0). */
+static inline void gen_addr(struct gen *g, u32 size, bool aligned, u8 *base, s16 *off)
+{
+	u32 span, o;
+
+	if (gen_below(g, 2)) {
+		*base = 1;
+		span = GEN_DATA - size + 1;
+		o = gen_below(g, span);
+		if (aligned)
+			o &= ~(size - 1);
+		*off = (s16)o;
+	} else {
+		*base = 10;
+		span = GEN_STACK - size + 1;
+		o = gen_below(g, span);
+		if (aligned)
+			o &= ~(size - 1);
+		*off = (s16)(o - GEN_STACK);
+	}
+}
+
+static inline void gen_mem(struct gen *g)
+{
+	static const u8 sizes[] = { BPF_B, BPF_H, BPF_W, BPF_DW };
+	static const u8 bytes[] = { 1, 2, 4, 8 };
+	u32 k = gen_below(g, 4);
+	u8 base;
+	s16 off;
+
+	gen_addr(g, bytes[k], false, &base, &off);
+	switch (gen_below(g, 4)) {
+	case 0:
+		gen_emit(g, BPFFS_INSN(BPF_LDX | BPF_MEM | sizes[k], gen_dst(g), base, off, 0));
+		break;
+	case 1:
+		if (k == 3)
+			k = gen_below(g, 3);
+		gen_addr(g, bytes[k], false, &base, &off);
+		gen_emit(g, BPFFS_INSN(BPF_LDX | BPF_MEMSX | sizes[k], gen_dst(g), base, off, 0));
+		break;
+	case 2:
+		gen_emit(g, BPFFS_INSN(BPF_ST | BPF_MEM | sizes[k], base, 0, off, gen_imm(g)));
+		break;
+	default:
+		gen_emit(g, BPFFS_INSN(BPF_STX | BPF_MEM | sizes[k], base, gen_src(g), off, 0));
+		break;
+	}
+}
+
+static inline void gen_atomic(struct gen *g)
+{
+	static const s32 ops[] = { BPF_ADD, BPF_OR, BPF_AND, BPF_XOR,
+				   BPF_ADD | BPF_FETCH, BPF_OR | BPF_FETCH,
+				   BPF_AND | BPF_FETCH, BPF_XOR | BPF_FETCH, BPF_XCHG,
+				   BPF_CMPXCHG };
+	bool dw = gen_below(g, 2);
+	u8 base;
+	s16 off;
+
+	gen_addr(g, dw ? 8 : 4, true, &base, &off);
+	gen_emit(g, BPFFS_INSN(BPF_STX | BPF_ATOMIC | (dw ? BPF_DW : BPF_W), base, gen_dst(g),
+			       off, ops[gen_below(g, BPFFS_ARRAY_SIZE(ops))]));
+}
+
+static inline void gen_jump(struct gen *g)
+{
+	static const u8 ops[] = { BPF_JEQ, BPF_JGT, BPF_JGE, BPF_JSET, BPF_JNE, BPF_JSGT,
+				  BPF_JSGE, BPF_JLT, BPF_JLE, BPF_JSLT, BPF_JSLE };
+	u32 kind = gen_below(g, 12);
+	struct bpf_insn insn;
+
+	if (kind == 0)
+		insn = BPFFS_JA(0);
+	else if (kind == 1)
+		insn = BPFFS_INSN(BPF_JMP32 | BPF_JA, 0, 0, 0, 0);	/* gotol */
+	else {
+		u8 cls = gen_below(g, 2) ? BPF_JMP : BPF_JMP32;
+		u8 op = ops[gen_below(g, BPFFS_ARRAY_SIZE(ops))];
+
+		if (gen_below(g, 2))
+			insn = BPFFS_INSN(cls | op | BPF_X, gen_src(g), gen_src(g), 0, 0);
+		else
+			insn = BPFFS_INSN(cls | op | BPF_K, gen_src(g), 0, 0,
+					  gen_below(g, 3) ? (s32)gen_value(g) : (s32)gen_below(g, 4));
+	}
+	g->jmp_at[g->njmp++] = g->cnt;
+	gen_emit(g, insn);
+}
+
+/* Random body of @n items; @in_sub: ALU and jumps only (the callee). */
+static inline void gen_body(struct gen *g, u32 n, bool in_sub, u32 sub_budget)
+{
+	for (u32 k = 0; k < n && g->cnt + 4 < sub_budget; k++) {
+		u32 r = gen_below(g, 100);
+
+		if (r < 60 || (in_sub && r < 80))
+			gen_alu(g);
+		else if (r < 80)
+			gen_jump(g);
+		else if (in_sub)
+			gen_lddw(g, gen_dst(g), gen_value(g));
+		else if (r < 90)
+			gen_mem(g);
+		else if (r < 95)
+			gen_atomic(g);
+		else if (r < 97)
+			gen_lddw(g, gen_dst(g), gen_value(g));
+		else {
+			g->call_at[g->ncall++] = g->cnt;
+			gen_emit(g, BPFFS_CALL_LOCAL(0));
+		}
+	}
+}
+
+/* Point each jump at a random later insn in [from, limit] (not a 2nd slot). */
+static inline void gen_patch_jumps(struct gen *g, u32 first_jmp, u32 limit)
+{
+	for (u32 j = first_jmp; j < g->njmp; j++) {
+		u32 at = g->jmp_at[j], t;
+
+		/* mostly short hops, so most of the body still runs */
+		do
+			t = at + 1 + gen_below(g, gen_below(g, 2) && limit - at > 8 ? 8 : limit - at);
+		while (t < limit && g->second[t]);
+		if (g->insns[at].code == (BPF_JMP32 | BPF_JA))
+			g->insns[at].imm = (s32)(t - at - 1);
+		else
+			g->insns[at].off = (s16)(t - at - 1);
+	}
+}
+
+/* Build one program of about @n body items. */
+static inline void gen_program(struct gen *g, u64 seed, u32 n)
+{
+	u32 epi, sub, jsub;
+
+	memset(g, 0, sizeof(*g));
+	g->rng = seed * 0x9E3779B97F4A7C15ull + 1;
+	for (u8 r = 0; r <= 9; r++)
+		if (r != 1)
+			gen_lddw(g, r, gen_value(g));
+	for (int k = 1; k <= GEN_STACK / 8; k++)
+		gen_emit(g, BPFFS_ST_MEM(BPF_DW, 10, (s16)(-8 * k), 0));
+	gen_body(g, n, false, GEN_MAX_INSNS - 120);
+	epi = g->cnt;
+	gen_patch_jumps(g, 0, epi);
+	for (u8 r = 0; r <= 9; r++)
+		gen_emit(g, BPFFS_STX_MEM(BPF_DW, 1, r, (s16)(GEN_DATA + 8 * r)));
+	for (int k = 0; k < GEN_STACK / 8; k++) {
+		gen_emit(g, BPFFS_LDX_MEM(BPF_DW, 0, 10, (s16)(-GEN_STACK + 8 * k)));
+		gen_emit(g, BPFFS_STX_MEM(BPF_DW, 1, 0, (s16)(GEN_DATA + 80 + 8 * k)));
+	}
+	gen_emit(g, BPFFS_LDX_MEM(BPF_DW, 0, 1, GEN_DATA));
+	gen_emit(g, BPFFS_EXIT());
+	/* the callee: ALU and forward jumps, then exit */
+	sub = g->cnt;
+	jsub = g->njmp;
+	gen_body(g, 1 + gen_below(g, 24), true, GEN_MAX_INSNS - 2);
+	gen_patch_jumps(g, jsub, g->cnt);
+	gen_emit(g, BPFFS_EXIT());
+	for (u32 k = 0; k < g->ncall; k++)
+		g->insns[g->call_at[k]].imm = (s32)(sub - g->call_at[k] - 1);
+}
+
+/*
+ * Generate program @seed, run it on the interpreter and on the JIT with the
+ * same buffer, compare r0 and the buffer. Returns 0 when equal, 1 on a
+ * difference (described in @why), -1 when the program could not be set up.
+ */
+static inline int gen_diff_one(u64 seed, u32 n, char *why, size_t why_len)
+{
+	static struct gen g;
+	static u8 init[GEN_MEM], mem[GEN_MEM], after_interp[GEN_MEM];
+	struct bpffs_prog *prog = NULL;
+	u64 r_interp, r_jit;
+	int ret = -1;
+
+	gen_program(&g, seed, n);
+	for (u32 k = 0; k < GEN_MEM; k++)
+		init[k] = (u8)(gen_rand(&g) >> 13);
+	if (bpffs_insns_check(g.insns, g.cnt, NULL)) {
+		snprintf(why, why_len, "seed %llu: generator made an invalid program",
+			 (unsigned long long)seed);
+		return -1;
+	}
+	if (bpffs_prog_alloc("diff", 0, g.insns, g.cnt, &prog))
+		return -1;
+	prog->runtime = BPFFS_RUNTIME_JIT;
+	if (bpffs_prog_prepare(prog, NULL) || !prog->jited) {
+		snprintf(why, why_len, "seed %llu: prepare/JIT failed", (unsigned long long)seed);
+		goto out;
+	}
+	memcpy(mem, init, GEN_MEM);
+	r_interp = bpffs_interp_run(prog, (u64)(uintptr_t)mem, GEN_MEM, NULL);
+	memcpy(after_interp, mem, GEN_MEM);
+	memcpy(mem, init, GEN_MEM);
+	r_jit = bpffs_jit_run(prog, (u64)(uintptr_t)mem, GEN_MEM, NULL);
+	ret = 0;
+	if (r_interp != r_jit) {
+		snprintf(why, why_len, "seed %llu: r0 interp 0x%llx jit 0x%llx",
+			 (unsigned long long)seed, (unsigned long long)r_interp,
+			 (unsigned long long)r_jit);
+		ret = 1;
+	} else if (memcmp(mem, after_interp, GEN_MEM)) {
+		u32 k = 0;
+
+		while (mem[k] == after_interp[k])
+			k++;
+		snprintf(why, why_len, "seed %llu: memory differs at byte %u (%s)",
+			 (unsigned long long)seed, k,
+			 k < GEN_DATA ? "buffer" : k < GEN_DATA + 80 ? "register dump" : "stack");
+		ret = 1;
+	}
+out:
+	bpffs_prog_put(prog);
+	return ret;
+}
+
+#endif /* BPFFS_TEST_JIT_GEN_H */

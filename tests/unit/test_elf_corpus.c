@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Opens every object of the real-world corpus (../shared/ebpf-samples, or
+ * $BPFFS_SAMPLES) with the ELF loader. Each object either opens, with its
+ * programs and instruction count matching the corpus INVENTORY.md (which
+ * was made with llvm-objdump) and every relocated call, function pointer
+ * and map reference in range, or fails with the reason listed for it in
+ * expected_failures[] below. Ends with a tally grouped by reason. Skips
+ * when the corpus is absent. `make check-asan` runs it under ASan.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "harness.h"
+#include "core/object.h"
+#include "core/vlog.h"
+
+/* Objects that must not open, with the reason the loader has to give. */
+static const struct {
+	const char *path;
+	const char *reason;
+} expected_failures[] = {
+	{ "build/badrelo.o", "call to extern function" },
+	{ "build/externalfunction.o", "call to extern function" },
+	{ "falco/probe.o", "call to extern function" },
+	{ "cilium-examples/tcprtt_bpf_bpfel.o", "CO-RE relocation against kernel type" },
+	{ "cilium-examples/tcprtt_sockops_bpf_bpfel.o", "CO-RE relocation against kernel type" },
+	{ "invalid/806cc077e56f0ec32236c99055714f63649e7a38", "section header" },
+	{ "invalid/badsymsize.o", "bad symtab link" },
+};
+
+struct inv_row {
+	char path[160];
+	int progs, sub, insns;
+};
+
+static struct inv_row *inv;
+static int inv_cnt;
+
+struct tally {
+	char reason[160];
+	int n;
+};
+
+static struct tally tallies[64];
+static int tally_cnt, objs, opened, progs_total, unknown_type;
+
+static void inventory_load(const char *dir)
+{
+	char path[512], line[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/INVENTORY.md", dir);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		struct inv_row r = { 0 };
+		char *cols[8], *p = line;
+		int n = 0;
+
+		if (strncmp(line, "| ", 2) || !strchr(line + 2, '/'))
+			continue;
+		for (char *tok; n < 8 && (tok = strsep(&p, "|"));)
+			cols[n++] = tok;
+		if (n < 8 || sscanf(cols[1], " %159s", r.path) != 1)
+			continue;
+		r.progs = atoi(cols[2]);
+		r.sub = atoi(cols[3]);
+		r.insns = strstr(cols[5], "-") ? -1 : atoi(cols[5]);
+		inv = realloc(inv, (inv_cnt + 1) * sizeof(*inv));
+		inv[inv_cnt++] = r;
+	}
+	if (f)
+		fclose(f);
+}
+
+static const struct inv_row *inventory_find(const char *rel)
+{
+	for (int i = 0; i < inv_cnt; i++)
+		if (!strcmp(inv[i].path, rel))
+			return &inv[i];
+	return NULL;
+}
+
+/* Group reasons: drop quoted names and numbers. */
+static void tally_add(const char *msg)
+{
+	char r[160];
+	size_t n = 0;
+	bool quoted = false;
+
+	for (const char *p = msg; *p && *p != '\n' && n < sizeof(r) - 4; p++) {
+		if (*p == '\'') {
+			quoted = !quoted;
+			if (quoted)
+				r[n++] = 'X';
+			continue;
+		}
+		if (quoted || ((*p >= '0' && *p <= '9') && n && r[n - 1] == 'N'))
+			continue;
+		r[n++] = (*p >= '0' && *p <= '9') ? 'N' : *p;
+	}
+	r[n] = '\0';
+	for (int i = 0; i < tally_cnt; i++) {
+		if (!strcmp(tallies[i].reason, r)) {
+			tallies[i].n++;
+			return;
+		}
+	}
+	if (tally_cnt < 64) {
+		snprintf(tallies[tally_cnt].reason, sizeof(tallies[0].reason), "%s", r);
+		tallies[tally_cnt++].n = 1;
+	}
+}
+
+static const char *expected_reason(const char *rel)
+{
+	for (size_t i = 0; i < sizeof(expected_failures) / sizeof(expected_failures[0]); i++)
+		if (!strcmp(expected_failures[i].path, rel))
+			return expected_failures[i].reason;
+	return NULL;
+}
+
+/* Every relocated reference must land inside the program. */
+static void check_prog(const struct bpffs_object *obj, const struct bpffs_obj_prog *p)
+{
+	for (u32 i = 0; i < p->insn_cnt; i++) {
+		const struct bpf_insn *insn = &p->insns[i];
+		s64 t = (s64)i + insn->imm + 1;
+
+		if (insn->code == (BPF_JMP | BPF_CALL) && insn->src_reg == BPF_PSEUDO_CALL)
+			CHECK(t >= 0 && t < p->insn_cnt);
+		if (insn->code != (BPF_LD | BPF_IMM | BPF_DW))
+			continue;
+		if (insn->src_reg == BPF_PSEUDO_MAP_FD || insn->src_reg == BPF_PSEUDO_MAP_VALUE ||
+		    insn->src_reg == BPF_PSEUDO_FUNC)
+			CHECK(i + 1 < p->insn_cnt);
+		if (insn->src_reg == BPF_PSEUDO_FUNC)
+			CHECK(t >= 0 && t < p->insn_cnt);
+		if (insn->src_reg == BPF_PSEUDO_MAP_FD || insn->src_reg == BPF_PSEUDO_MAP_VALUE) {
+			CHECK((u32)insn->imm < p->map_cnt);
+			if ((u32)insn->imm < p->map_cnt)
+				CHECK(p->map_idx[insn->imm] < obj->map_cnt);
+		}
+		i++;
+	}
+}
+
+static void check_inventory(const struct bpffs_object *obj, const char *rel)
+{
+	const struct inv_row *r = inventory_find(rel);
+	u32 main_sum = 0, globals = 0;
+
+	CHECK(r != NULL);
+	if (!r || r->insns < 0)	/* not parsed by the inventory's tool */
+		return;
+	CHECK_EQ(obj->insn_total, r->insns);
+	for (u32 i = 0; i < obj->prog_cnt; i++) {
+		main_sum += obj->progs[i].main_insn_cnt;
+		globals += !obj->progs[i].is_static;
+	}
+	/* the inventory counts global entry functions; static ones are extra */
+	if (r->progs)
+		CHECK_EQ(globals, r->progs);
+	else
+		CHECK(obj->prog_cnt >= 1 && obj->prog_cnt <= (u32)r->sub);
+	CHECK(main_sum <= obj->insn_total);
+}
+
+static char names[2][512];
+
+static void open_one(const char *dir, const char *rel)
+{
+	char path[1024];
+	struct bpffs_vlog log;
+	struct bpffs_object *obj = NULL;
+	const char *want = expected_reason(rel);
+	int err;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	bpffs_vlog_alloc(&log, BPFFS_LOG_ERRORS, 4096);
+	err = bpffs_object_open_file(path, NULL, &log, &obj);
+	/* the harness prints the name when the next test starts: keep it */
+	snprintf(names[objs % 2], sizeof(names[0]), "%s", rel);
+	objs++;
+	TEST(names[(objs - 1) % 2]) {
+		if (err) {
+			printf("# %s: %d: %s", rel, err, bpffs_vlog_text(&log));
+			tally_add(bpffs_vlog_text(&log));
+			CHECK(want != NULL);
+			if (want)
+				CHECK_STR_CONTAINS(bpffs_vlog_text(&log), want);
+		} else {
+			opened++;
+			progs_total += obj->prog_cnt;
+			CHECK(want == NULL);
+			check_inventory(obj, rel);
+			for (u32 i = 0; i < obj->prog_cnt; i++) {
+				check_prog(obj, &obj->progs[i]);
+				unknown_type += obj->progs[i].type == 0;
+			}
+		}
+	}
+	bpffs_object_free(obj);
+	bpffs_vlog_free(&log);
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void walk(const char *dir, const char *sub)
+{
+	char path[1024], rel[512], **names = NULL;
+	struct dirent *de;
+	struct stat st;
+	int n = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, sub);
+	d = opendir(path);
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] == '.' || strstr(de->d_name, ".md") ||
+		    strstr(de->d_name, ".json") || strstr(de->d_name, "README"))
+			continue;
+		names = realloc(names, (n + 1) * sizeof(*names));
+		names[n++] = strdup(de->d_name);
+	}
+	if (d)
+		closedir(d);
+	qsort(names, n, sizeof(*names), name_cmp);
+	for (int i = 0; i < n; i++) {
+		snprintf(rel, sizeof(rel), "%s%s%s", sub, *sub ? "/" : "", names[i]);
+		snprintf(path, sizeof(path), "%s/%s", dir, rel);
+		if (!stat(path, &st) && S_ISDIR(st.st_mode))
+			walk(dir, rel);
+		else if (S_ISREG(st.st_mode))
+			open_one(dir, rel);
+		free(names[i]);
+	}
+	free(names);
+}
+
+int main(void)
+{
+	const char *dir = getenv("BPFFS_SAMPLES");
+	struct stat st;
+
+	if (!dir)
+		dir = "../shared/ebpf-samples";
+	if (stat(dir, &st)) {
+		TEST("ebpf-samples corpus is present") SKIP("no corpus directory");
+		return harness_done();
+	}
+	inventory_load(dir);
+	TEST("the corpus inventory lists objects") CHECK(inv_cnt > 100);
+	walk(dir, "");
+	printf("# loaded %d/%d objects, %d programs (%d with a type the section does not say)\n",
+	       opened, objs, progs_total, unknown_type);
+	for (int i = 0; i < tally_cnt; i++)
+		printf("#   %3d  %s\n", tallies[i].n, tallies[i].reason);
+	free(inv);
+	return harness_done();
+}

@@ -5,6 +5,7 @@
 #   make test       deps + build + every test suite; ends with "N passed, M failed"
 #   make run        deps + build + mount at $(MNT), load the examples, wait for Ctrl-C
 #   make bench      benchmarks (interpreter vs native -O2, ...)
+#   make fuzz-jit   long differential run, JIT vs interpreter (FUZZ_COUNT=1000000)
 #   make install    install the binary and the BPF header under $(PREFIX)
 #   make clean
 
@@ -41,11 +42,14 @@ UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_SRCS  := $(wildcard tests/tools/*.c)
 TOOL_BINS  := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/%)
 
-BPF_CFLAGS := -O2 -g -target bpf -Iinclude -Wall -Wno-unused-value
+BPF_CFLAGS := -O2 -g -target bpf -Iinclude -I/usr/include/$(shell $(CC) -dumpmachine) \
+	      -Wall -Wno-unused-value
 EXAMPLE_SRCS := $(wildcard examples/*.bpf.c)
 EXAMPLE_OBJS := $(EXAMPLE_SRCS:examples/%.bpf.c=$(BUILD)/examples/%.bpf.o)
+TEST_BPF_SRCS := $(wildcard tests/bpf/*.bpf.c)
+TEST_BPF_OBJS := $(TEST_BPF_SRCS:tests/bpf/%.bpf.c=$(BUILD)/tests/bpf/%.bpf.o)
 
-.PHONY: all deps test run bench install clean unit-tests bpf-objs check-deps
+.PHONY: all deps test run bench install clean unit-tests bpf-objs check-deps check-tsan fuzz-jit check-asan fuzz-elf unit-bins
 all: $(BIN) $(UNIT_BINS) $(TOOL_BINS)
 
 deps:
@@ -74,7 +78,34 @@ $(BUILD)/examples/%.bpf.o: examples/%.bpf.c $(wildcard include/bpffs/*.h)
 	@mkdir -p $(dir $@)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-bpf-objs: $(EXAMPLE_OBJS)
+$(BUILD)/tests/bpf/%.bpf.o: tests/bpf/%.bpf.c $(wildcard include/bpffs/*.h)
+	@mkdir -p $(dir $@)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+bpf-objs: $(EXAMPLE_OBJS) $(TEST_BPF_OBJS)
+
+unit-bins: $(UNIT_BINS)
+
+# Unit tests (ELF corpus included) built and run under ASan + UBSan.
+ASAN_BUILD ?= $(BUILD)-asan
+check-asan:
+	$(MAKE) BUILD=$(ASAN_BUILD) SAN="-fsanitize=address,undefined -fno-omit-frame-pointer" \
+		unit-bins bpf-objs
+	@fail=0; for t in $(ASAN_BUILD)/tests/test_*; do \
+		BUILD=$(ASAN_BUILD) ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 \
+			$$t >$$t.tap 2>$$t.err || { fail=1; echo "FAIL $$t"; tail -20 $$t.err; }; \
+		echo "$$t: $$(grep -c '^ok' $$t.tap) ok, $$(grep -c '^not ok' $$t.tap) not ok"; \
+	done; exit $$fail
+
+# libFuzzer target for the ELF loader (clang); run: $(BUILD)/fuzz-elf DIR -max_total_time=600
+FUZZ_ELF_SRCS := tests/fuzz/fuzz_elf.c src/core/elf.c src/core/elf_maps.c src/core/elf_reloc.c \
+		 src/core/btf.c src/core/object.c src/core/vlog.c src/core/log.c
+fuzz-elf: $(BUILD)/fuzz-elf
+$(BUILD)/fuzz-elf: $(FUZZ_ELF_SRCS) $(wildcard src/core/*.h)
+	@mkdir -p $(dir $@)
+	$(CLANG) -O1 -g -std=gnu11 -D_GNU_SOURCE -Isrc -Iinclude -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=undefined \
+		-o $@ $(FUZZ_ELF_SRCS) -lbpf -lelf -lz -lpthread
 
 test: deps
 	$(MAKE) all bpf-objs
@@ -88,9 +119,20 @@ bench: deps
 	$(MAKE) all
 	@$(MAKE) -C bench BUILD=$(abspath $(BUILD)) run
 
+# Long differential run of the JIT against the interpreter (issue 6).
+FUZZ_COUNT ?= 1000000
+fuzz-jit: $(BUILD)/tests/jit_diff
+	$(BUILD)/tests/jit_diff --count $(FUZZ_COUNT) --size 150
+	$(BUILD)/tests/jit_diff --count $$(( $(FUZZ_COUNT) / 10 )) --seed 50000000 --blind
+
 install: $(BIN)
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/bpffs-user
 	install -D -m 0644 include/bpffs/hooks.h $(DESTDIR)$(PREFIX)/include/bpffs/hooks.h
+
+# Maps concurrency stress test under ThreadSanitizer, in its own build dir (CI runs it).
+check-tsan:
+	$(MAKE) BUILD=build-tsan SAN=-fsanitize=thread build-tsan/tests/test_maps_stress
+	TSAN_OPTIONS="halt_on_error=1 exitcode=66" ./build-tsan/tests/test_maps_stress
 
 clean:
 	rm -rf $(BUILD)

@@ -18,7 +18,7 @@
 #include "core/core.h"
 #include "progs/bench_progs.h"
 
-int bpffs_jit_compile(struct bpffs_prog *prog, struct bpffs_vlog *log) __attribute__((weak));
+#include "jit/jit.h"
 
 bu64 native_bench_checksum(const bu8 *data, bu64 len);
 bu64 native_bench_fnv1a(const bu8 *data, bu64 len);
@@ -124,7 +124,7 @@ static int load_bin(const char *dir, const char *name, struct bpffs_prog **out)
 int main(int argc, char **argv)
 {
 	u8 *data = malloc(DATA_LEN);
-	bool jit = bpffs_jit_compile != NULL;
+	bool jit = bpffs_jit_available();
 	double geo_interp = 1, geo_jit = 1;
 	unsigned int i;
 

@@ -420,7 +420,7 @@ static int asm_call(struct asm_state *st, const struct asm_mnem *m, char **ops, 
 {
 	struct bpf_insn insn = BPFFS_INSN(m->code, 0, 0, 0, 0);
 	const char *kind, *arg;
-	s64 rel;
+	s64 rel = 0;
 	int err;
 
 	if (nops != 1 && nops != 2)
@@ -448,7 +448,7 @@ static int asm_call(struct asm_state *st, const struct asm_mnem *m, char **ops, 
 static int asm_lddw(struct asm_state *st, const struct asm_mnem *m, char **ops)
 {
 	struct bpf_insn lo = BPFFS_INSN(m->code, 0, 0, 0, 0);
-	u64 v;
+	u64 v = 0;
 	int reg, err;
 
 	reg = asm_reg(st, ops[0]);
@@ -466,7 +466,7 @@ static int asm_lddw(struct asm_state *st, const struct asm_mnem *m, char **ops)
 static int asm_jump(struct asm_state *st, const struct asm_mnem *m, char **ops)
 {
 	struct bpf_insn insn = BPFFS_INSN(m->code, 0, 0, m->off, m->imm);
-	s64 rel;
+	s64 rel = 0;
 	int err = 0;
 
 	switch (m->form) {

@@ -94,13 +94,9 @@ static const u32 ext_min_rec[] = { 8, 16, 16 };
 
 static int ext_func(struct elf_ctx *ctx, struct elf_code *code, const struct ext_rec *r)
 {
-	struct bpffs_func_info *tmp;
-
-	tmp = realloc(code->func_info, (code->func_info_cnt + 1) * sizeof(*tmp));
-	if (!tmp)
+	if (elf_vec_grow(&code->func_info, code->func_info_cnt, sizeof(*code->func_info)))
 		return -ENOMEM;
-	code->func_info = tmp;
-	tmp[code->func_info_cnt++] = (struct bpffs_func_info){ .insn_off = r->insn_off / 8,
+	code->func_info[code->func_info_cnt++] = (struct bpffs_func_info){ .insn_off = r->insn_off / 8,
 							      .type_id = r->a };
 	return 0;
 }
@@ -108,15 +104,12 @@ static int ext_func(struct elf_ctx *ctx, struct elf_code *code, const struct ext
 static int ext_line(struct elf_ctx *ctx, struct elf_code *code, const struct ext_rec *r)
 {
 	const struct btf *btf = ctx->obj->btf;
-	struct bpffs_line_info *tmp;
 	const char *file = btf__name_by_offset(btf, r->a);
 	const char *line = btf__name_by_offset(btf, r->b);
 
-	tmp = realloc(code->line_info, (code->line_info_cnt + 1) * sizeof(*tmp));
-	if (!tmp)
+	if (elf_vec_grow(&code->line_info, code->line_info_cnt, sizeof(*code->line_info)))
 		return -ENOMEM;
-	code->line_info = tmp;
-	tmp[code->line_info_cnt++] = (struct bpffs_line_info){
+	code->line_info[code->line_info_cnt++] = (struct bpffs_line_info){
 		.insn_off = r->insn_off / 8, .file = file ? file : "", .line = line ? line : "",
 		.line_num = r->c >> 10, .line_col = r->c & 0x3ff };
 	return 0;
@@ -405,8 +398,12 @@ static int core_apply(struct elf_ctx *ctx, struct elf_code *code, const struct e
 	const char *spec = btf__name_by_offset(btf, r->b);
 	struct core_walk w = { .btf = btf, .spec = spec, .exists = true };
 
+	/* "__sk_buff___local" is a flavour of __sk_buff, as in libbpf */
+	const char *flavour = tname ? strstr(tname, "___") : NULL;
+	size_t tlen = tname ? (flavour ? (size_t)(flavour - tname) : strlen(tname)) : 0;
+
 	for (size_t i = 0; tname && i < BPFFS_ARRAY_SIZE(core_types); i++)
-		if (!strcmp(core_types[i].name, tname))
+		if (strlen(core_types[i].name) == tlen && !strncmp(core_types[i].name, tname, tlen))
 			w.ct = &core_types[i];
 	if (!w.ct)
 		return elf_err(ctx, -EOPNOTSUPP,

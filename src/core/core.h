@@ -12,6 +12,7 @@
 #include "insn.h"
 #include "vlog.h"
 #include "log.h"
+#include "registry.h"
 
 struct bpffs_map;
 struct bpffs_prog;
@@ -144,6 +145,14 @@ enum bpffs_runtime {
 	BPFFS_RUNTIME_CHECKED,		/* interpreter, every access checked */
 };
 
+/* One source line of a program, copied from the object's BTF line info. */
+struct bpffs_prog_line {
+	u32 insn_off;			/* first instruction of the line */
+	u32 line_num;
+	char *file;			/* owned */
+	char *text;			/* owned; the source line */
+};
+
 /* Native code entry; args as in the System V ABI. */
 typedef u64 (*bpffs_jit_fn)(u64 r1, u64 r2);
 
@@ -171,6 +180,12 @@ struct bpffs_prog {
 	u64 run_time_ns;
 	char tag[17];			/* hex sha1 prefix, like the kernel's */
 	char license[64];
+	/* set by the load pipeline (registry.c) */
+	char *verifier_log;		/* kept verifier log text, owned */
+	char obj_name[256];		/* object it came from */
+	u64 load_time;			/* CLOCK_REALTIME ns */
+	struct bpffs_prog_line *lines;	/* source lines from BTF line info, owned */
+	u32 line_cnt;
 };
 
 /*

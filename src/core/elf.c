@@ -113,7 +113,7 @@ static int elf_check_header(struct elf_ctx *ctx)
 			       "big-endian or unknown byte order (%u): this runtime is little-endian",
 			       id[EI_DATA]);
 	if (elf_kind(ctx->elf) != ELF_K_ELF || !gelf_getehdr(ctx->elf, &ehdr))
-		return elf_err(ctx, -EINVAL, "malformed ELF header: %s", elf_errmsg(-1));
+		return elf_err(ctx, -EINVAL, "malformed or truncated ELF header");
 	if (ehdr.e_type != ET_REL)
 		return elf_err(ctx, -EINVAL, "ELF type %u is not a relocatable object (ET_REL)",
 			       ehdr.e_type);
@@ -152,7 +152,7 @@ static int elf_take_code(struct elf_ctx *ctx, size_t idx, const char *name,
 			 const GElf_Shdr *shdr)
 {
 	Elf_Data *data = elf_sec_data(ctx, idx);
-	struct elf_code *code, *tmp;
+	struct elf_code *code;
 
 	if (!data)
 		return elf_err(ctx, -EINVAL, "section '%s': contents out of bounds", name);
@@ -162,10 +162,8 @@ static int elf_take_code(struct elf_ctx *ctx, size_t idx, const char *name,
 	if (shdr->sh_size / sizeof(struct bpf_insn) > BPFFS_MAX_INSNS)
 		return elf_err(ctx, -E2BIG, "section '%s': more than %u instructions", name,
 			       BPFFS_MAX_INSNS);
-	tmp = realloc(ctx->code, (ctx->code_cnt + 1) * sizeof(*code));
-	if (!tmp)
+	if (elf_vec_grow(&ctx->code, ctx->code_cnt, sizeof(*code)))
 		return -ENOMEM;
-	ctx->code = tmp;
 	code = &ctx->code[ctx->code_cnt];
 	memset(code, 0, sizeof(*code));
 	code->shndx = idx;
@@ -196,12 +194,41 @@ static void elf_take_license(struct elf_ctx *ctx, size_t idx)
 	ctx->obj->license[n] = '\0';
 }
 
+/*
+ * Sections of a real object never overlap, so their sizes add up to at most
+ * the file's. Refusing twice that (plus slack) bounds what parsing may copy
+ * (each section read can be duplicated by libelf and by us) to a small
+ * multiple of the input, whatever overlapping headers claim.
+ */
+static int elf_check_extent(struct elf_ctx *ctx)
+{
+	GElf_Shdr shdr;
+	u64 total = 0;
+
+	for (size_t i = 1; i < ctx->shnum; i++) {
+		if (!elf_sec(ctx, i, &shdr))
+			return elf_err(ctx, -EINVAL, "section %zu: bad header: %s", i,
+				       elf_errmsg(-1));
+		if (shdr.sh_type != SHT_NOBITS)
+			total += shdr.sh_size;
+		if (total > 2 * (u64)ctx->size + 65536)
+			return elf_err(ctx, -EINVAL,
+				       "section '%s': sections claim more bytes than the file has (%zu)",
+				       elf_sec_name(ctx, i), ctx->size);
+	}
+	return 0;
+}
+
 static int elf_collect_sections(struct elf_ctx *ctx)
 {
 	GElf_Shdr shdr;
 	const char *name;
 	Elf_Data *data;
 	int err;
+
+	err = elf_check_extent(ctx);
+	if (err)
+		return err;
 
 	for (size_t i = 1; i < ctx->shnum; i++) {
 		if (!elf_sec(ctx, i, &shdr))
@@ -252,12 +279,9 @@ static int func_cmp(const void *a, const void *b)
 static int elf_add_func(struct elf_ctx *ctx, u32 sec, u32 start, u32 cnt, const char *name,
 			bool global)
 {
-	struct elf_func *tmp = realloc(ctx->funcs, (ctx->func_cnt + 1) * sizeof(*tmp));
-
-	if (!tmp)
+	if (elf_vec_grow(&ctx->funcs, ctx->func_cnt, sizeof(*ctx->funcs)))
 		return -ENOMEM;
-	ctx->funcs = tmp;
-	tmp[ctx->func_cnt++] = (struct elf_func){ .sec = sec, .start = start, .cnt = cnt,
+	ctx->funcs[ctx->func_cnt++] = (struct elf_func){ .sec = sec, .start = start, .cnt = cnt,
 						  .name = name, .global = global };
 	return 0;
 }
@@ -304,7 +328,8 @@ static int elf_fix_funcs(struct elf_ctx *ctx)
 	struct elf_func *f, *next;
 	u32 n = 0;
 
-	qsort(ctx->funcs, ctx->func_cnt, sizeof(*ctx->funcs), func_cmp);
+	if (ctx->func_cnt)
+		qsort(ctx->funcs, ctx->func_cnt, sizeof(*ctx->funcs), func_cmp);
 	for (u32 i = 0; i < ctx->func_cnt; i++) {
 		f = &ctx->funcs[i];
 		if (n && ctx->funcs[n - 1].sec == f->sec && ctx->funcs[n - 1].start == f->start)
@@ -387,9 +412,10 @@ static void object_set_name(struct bpffs_object *obj, const char *name)
 	size_t n;
 
 	base = base ? base + 1 : (name ? name : "obj");
-	n = strlen(base);
-	if (n > 2 && !strcmp(base + n - 2, ".o"))
-		n -= 2;
+	/* like libbpf: "prog.bpf.o" is object "prog" */
+	n = strchrnul(base, '.') - base;
+	if (!n)
+		n = strlen(base);
 	if (n >= sizeof(obj->name))
 		n = sizeof(obj->name) - 1;
 	memcpy(obj->name, base, n);

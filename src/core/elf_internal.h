@@ -7,6 +7,8 @@
 #ifndef BPFFS_ELF_INTERNAL_H
 #define BPFFS_ELF_INTERNAL_H
 
+#include <errno.h>
+#include <stdlib.h>
 #include <gelf.h>
 #include <libelf.h>
 #include "object.h"
@@ -79,9 +81,32 @@ struct elf_ctx {
 	struct elf_func *funcs;
 	u32 func_cnt;
 	u32 entry_cnt;
+	u64 linked_insns;	/* over all programs, bounded */
+	u64 linked_info;	/* func/line info records copied into programs */
+	u64 data_bytes;		/* global data sections */
 	struct elf_btf_map *btf_maps;
 	u32 btf_map_cnt;
 };
+
+/*
+ * Make room for element @cnt of the array *@p of @elem-byte elements,
+ * which holds @cnt now: capacity doubles (implied by @cnt: 4, 8, 16, ...),
+ * so appending n elements costs O(n). Returns 0 or -ENOMEM (*@p intact).
+ */
+static inline int elf_vec_grow(void *p, u32 cnt, size_t elem)
+{
+	void **pp = p, *tmp;
+	size_t cap;
+
+	if (cnt && (cnt < 4 || (cnt & (cnt - 1))))
+		return 0;
+	cap = cnt < 4 ? 4 : (size_t)cnt * 2;
+	tmp = realloc(*pp, cap * elem);
+	if (!tmp)
+		return -ENOMEM;
+	*pp = tmp;
+	return 0;
+}
 
 /* Log a reason and return @err. */
 #define elf_err(ctx, err, fmt, ...)                                        \

@@ -26,15 +26,13 @@ static int elf_add_map(struct elf_ctx *ctx, const char *name, enum bpffs_obj_map
 		       struct bpffs_obj_map **out)
 {
 	struct bpffs_object *obj = ctx->obj;
-	struct bpffs_obj_map *tmp, *m;
+	struct bpffs_obj_map *m;
 
 	if (obj->map_cnt >= 4096)
 		return elf_err(ctx, -E2BIG, "more than 4096 maps");
-	tmp = realloc(obj->maps, (obj->map_cnt + 1) * sizeof(*tmp));
-	if (!tmp)
+	if (elf_vec_grow(&obj->maps, obj->map_cnt, sizeof(*m)))
 		return -ENOMEM;
-	obj->maps = tmp;
-	m = &tmp[obj->map_cnt++];
+	m = &obj->maps[obj->map_cnt++];
 	memset(m, 0, sizeof(*m));
 	m->kind = kind;
 	m->attr.inner_map_idx = (u32)-1;
@@ -43,14 +41,34 @@ static int elf_add_map(struct elf_ctx *ctx, const char *name, enum bpffs_obj_map
 	return 0;
 }
 
-/* perf event arrays with max_entries 0 get one slot per CPU, as in libbpf */
-static void elf_fix_max_entries(struct bpffs_map_attr *attr)
+/*
+ * What loaders do to definitions before creating maps (perf event arrays
+ * with max_entries 0 keep it: creation makes it one slot per CPU, as
+ * libbpf does, see bpffs_object_create_maps); perf event arrays have
+ * 4-byte keys and values and ring buffers none whatever type the program
+ * declared for its records (cilium/ebpf's `__type(value, struct event)`);
+ * map-in-map and prog-array values are 4-byte ids (samples/bpf leaves 0).
+ */
+static void elf_fix_attr(struct bpffs_map_attr *attr)
 {
-	long n;
-
-	if (attr->map_type == BPF_MAP_TYPE_PERF_EVENT_ARRAY && !attr->max_entries) {
-		n = sysconf(_SC_NPROCESSORS_CONF);
-		attr->max_entries = n > 0 ? n : 1;
+	switch (attr->map_type) {
+	case BPF_MAP_TYPE_PERF_EVENT_ARRAY:
+		if (attr->key_size != 4 || attr->value_size != 4) {
+			attr->key_size = attr->value_size = 4;
+			attr->btf_key_type_id = attr->btf_value_type_id = 0;
+		}
+		break;
+	case BPF_MAP_TYPE_RINGBUF:
+	case BPF_MAP_TYPE_USER_RINGBUF:
+		attr->key_size = attr->value_size = 0;
+		attr->btf_key_type_id = attr->btf_value_type_id = 0;
+		break;
+	case BPF_MAP_TYPE_ARRAY_OF_MAPS:
+	case BPF_MAP_TYPE_HASH_OF_MAPS:
+	case BPF_MAP_TYPE_PROG_ARRAY:
+		if (!attr->value_size)
+			attr->value_size = 4;
+		break;
 	}
 }
 
@@ -118,7 +136,7 @@ static int legacy_parse_def(struct elf_ctx *ctx, const u8 *p, size_t def_sz,
 		if (pin == PIN_OBJECT_NS || pin == PIN_GLOBAL_NS)
 			m->pinning = BPFFS_PIN_BY_NAME;
 	}
-	elf_fix_max_entries(a);
+	elf_fix_attr(a);
 	return 0;
 }
 
@@ -149,7 +167,7 @@ bool elf_is_legacy_maps_sec(const char *name)
 static int legacy_collect_syms(struct elf_ctx *ctx, size_t shndx, struct legacy_sym **out,
 			       u32 *cnt)
 {
-	struct legacy_sym *syms = NULL, *tmp;
+	struct legacy_sym *syms = NULL;
 	const char *name;
 	GElf_Sym sym;
 	u32 n = 0;
@@ -160,15 +178,14 @@ static int legacy_collect_syms(struct elf_ctx *ctx, size_t shndx, struct legacy_
 		if (sym.st_shndx != shndx ||
 		    GELF_ST_TYPE(sym.st_info) == STT_SECTION)
 			continue;
-		tmp = realloc(syms, (n + 1) * sizeof(*syms));
-		if (!tmp) {
+		if (elf_vec_grow(&syms, n, sizeof(*syms))) {
 			free(syms);
 			return -ENOMEM;
 		}
-		syms = tmp;
 		syms[n++] = (struct legacy_sym){ .off = sym.st_value, .name = name };
 	}
-	qsort(syms, n, sizeof(*syms), legacy_sym_cmp);
+	if (n)
+		qsort(syms, n, sizeof(*syms), legacy_sym_cmp);
 	*out = syms;
 	*cnt = n;
 	return 0;
@@ -264,6 +281,26 @@ static int btf_pointee(const struct btf *btf, const struct btf_member *m, u32 *i
 	return 0;
 }
 
+/* A struct bpf_spin_lock at the top level of the value, as the kernel looks for it. */
+static void btf_find_spin_lock(const struct btf *btf, struct bpffs_map_attr *a)
+{
+	const struct btf_type *t = btf__type_by_id(btf, bpffs_btf_skip_mods(btf, a->btf_value_type_id));
+	const struct btf_type *mt;
+	const char *name;
+
+	if (!a->btf_value_type_id || !t || !btf_is_struct(t))
+		return;
+	for (u16 i = 0; i < btf_vlen(t); i++) {
+		mt = btf__type_by_id(btf, bpffs_btf_skip_mods(btf, btf_members(t)[i].type));
+		name = mt ? btf__name_by_offset(btf, mt->name_off) : NULL;
+		if (mt && btf_is_struct(mt) && name && !strcmp(name, "bpf_spin_lock")) {
+			a->has_spin_lock = true;
+			a->spin_lock_off = btf_member_bit_offset(t, i) / 8;
+			return;
+		}
+	}
+}
+
 struct btf_map_def {
 	u32 key_size, value_size;	/* explicit key_size/value_size */
 	u32 inner_struct;		/* values = array of pointers to this struct */
@@ -293,7 +330,7 @@ static int btf_map_member(struct elf_ctx *ctx, const struct btf *btf, const stru
 {
 	struct bpffs_map_attr *a = &map->attr;
 	const char *name = btf__name_by_offset(btf, m->name_off);
-	u32 dummy;
+	u32 dummy, extra;
 	int err = 0;
 
 	if (!name)
@@ -310,8 +347,10 @@ static int btf_map_member(struct elf_ctx *ctx, const struct btf *btf, const stru
 		err = btf_uint(btf, m, &def->value_size);
 	else if (!strcmp(name, "pinning"))
 		err = btf_uint(btf, m, &map->pinning);
-	else if (!strcmp(name, "numa_node") || !strcmp(name, "map_extra"))
+	else if (!strcmp(name, "numa_node"))
 		err = btf_uint(btf, m, &dummy);
+	else if (!strcmp(name, "map_extra") && !(err = btf_uint(btf, m, &extra)))
+		a->map_extra = extra;
 	else if (!strcmp(name, "key"))
 		err = btf_pointee(btf, m, &a->btf_key_type_id, &a->key_size);
 	else if (!strcmp(name, "value"))
@@ -360,7 +399,8 @@ static int btf_map_parse(struct elf_ctx *ctx, u32 struct_id, struct bpffs_obj_ma
 		a->value_size = 4;	/* fd or prog */
 		a->btf_value_type_id = 0;
 	}
-	elf_fix_max_entries(a);
+	btf_find_spin_lock(btf, a);
+	elf_fix_attr(a);
 	return 0;
 }
 
@@ -432,10 +472,8 @@ static int btf_map_one(struct elf_ctx *ctx, const struct btf_var_secinfo *vi)
 	sz = btf__resolve_size(btf, var->type);
 	if (sz < 0 || (u64)sz < sym_size)
 		sz = sym_size;
-	bm = realloc(ctx->btf_maps, (ctx->btf_map_cnt + 1) * sizeof(*bm));
-	if (!bm)
+	if (elf_vec_grow(&ctx->btf_maps, ctx->btf_map_cnt, sizeof(*bm)))
 		return -ENOMEM;
-	ctx->btf_maps = bm;
 	ctx->btf_maps[ctx->btf_map_cnt++] = (struct elf_btf_map){
 		.map_idx = idx, .off = ctx->obj->maps[idx].sec_off, .size = sz > 0 ? sz : 0,
 		.values_off = def.values_off, .has_values = def.has_values };
@@ -477,7 +515,9 @@ static int elf_data_map(struct elf_ctx *ctx, size_t shndx, const char *sec,
 	s32 id;
 	int err;
 
-	if (shdr->sh_size > ELF_DATA_MAX_SIZE)
+	/* the total, as many .bss.* sections would each pass a per-section limit */
+	ctx->data_bytes += shdr->sh_size;
+	if (shdr->sh_size > ELF_DATA_MAX_SIZE || ctx->data_bytes > ELF_DATA_MAX_SIZE)
 		return elf_err(ctx, -E2BIG, "section '%s' of %llu bytes is too large for global data",
 			       sec, (unsigned long long)shdr->sh_size);
 	if (shdr->sh_type != SHT_NOBITS && !(data = elf_sec_data(ctx, shndx)))
@@ -588,7 +628,6 @@ static int slot_target(struct elf_ctx *ctx, const struct bpffs_obj_map *outer, u
 
 static int slot_add(struct elf_ctx *ctx, u64 off, u32 symi)
 {
-	struct bpffs_map_init_slot *tmp;
 	struct bpffs_obj_map *m;
 	struct elf_btf_map *bm = NULL;
 	u32 target, key;
@@ -609,11 +648,9 @@ static int slot_add(struct elf_ctx *ctx, u64 off, u32 symi)
 	err = slot_target(ctx, m, symi, &target);
 	if (err)
 		return err;
-	tmp = realloc(m->init_slots, (m->init_slot_cnt + 1) * sizeof(*tmp));
-	if (!tmp)
+	if (elf_vec_grow(&m->init_slots, m->init_slot_cnt, sizeof(*m->init_slots)))
 		return -ENOMEM;
-	m->init_slots = tmp;
-	tmp[m->init_slot_cnt++] = (struct bpffs_map_init_slot){ .key = key, .target = target };
+	m->init_slots[m->init_slot_cnt++] = (struct bpffs_map_init_slot){ .key = key, .target = target };
 	return 0;
 }
 

@@ -25,6 +25,8 @@
 #define R_BPF_64_32 10
 
 #define LINK_MAX_INSNS BPFFS_MAX_INSNS
+#define LINK_MAX_TOTAL_INSNS (4 * BPFFS_MAX_INSNS)
+#define LINK_MAX_TOTAL_INFO (4 * BPFFS_MAX_INSNS)
 
 u32 elf_reloc_cnt(struct elf_ctx *ctx, size_t rel_shndx)
 {
@@ -156,16 +158,12 @@ struct link {
 	struct bpffs_obj_prog *prog;
 	struct link_unit *units;
 	u32 unit_cnt;
+	u32 *func_base;		/* per ctx->funcs: base in the program, or U32_MAX */
 };
 
-static int grow(void **p, u32 cnt, size_t elem)
+static int grow(void *p, u32 cnt, size_t elem)
 {
-	void *tmp = realloc(*p, ((size_t)cnt + 1) * elem);
-
-	if (!tmp)
-		return -ENOMEM;
-	*p = tmp;
-	return 0;
+	return elf_vec_grow(p, cnt, elem);
 }
 
 static int link_copy_info(struct link *l, const struct elf_func *f, u32 base)
@@ -173,12 +171,17 @@ static int link_copy_info(struct link *l, const struct elf_func *f, u32 base)
 	const struct elf_code *code = &l->ctx->code[f->sec];
 	struct bpffs_obj_prog *p = l->prog;
 
+	l->ctx->linked_info += code->func_info_cnt + code->line_info_cnt;
+	if (l->ctx->linked_info > LINK_MAX_TOTAL_INFO)
+		return elf_err(l->ctx, -E2BIG, "object: more than %u line/func info records once "
+			       "linked", LINK_MAX_TOTAL_INFO);
+
 	for (u32 i = 0; i < code->func_info_cnt; i++) {
 		struct bpffs_func_info fi = code->func_info[i];
 
 		if (fi.insn_off < f->start || fi.insn_off >= f->start + f->cnt)
 			continue;
-		if (grow((void **)&p->func_info, p->func_info_cnt, sizeof(fi)))
+		if (grow(&p->func_info, p->func_info_cnt, sizeof(fi)))
 			return -ENOMEM;
 		fi.insn_off = fi.insn_off - f->start + base;
 		p->func_info[p->func_info_cnt++] = fi;
@@ -188,7 +191,7 @@ static int link_copy_info(struct link *l, const struct elf_func *f, u32 base)
 
 		if (li.insn_off < f->start || li.insn_off >= f->start + f->cnt)
 			continue;
-		if (grow((void **)&p->line_info, p->line_info_cnt, sizeof(li)))
+		if (grow(&p->line_info, p->line_info_cnt, sizeof(li)))
 			return -ENOMEM;
 		li.insn_off = li.insn_off - f->start + base;
 		p->line_info[p->line_info_cnt++] = li;
@@ -203,23 +206,28 @@ static int link_append(struct link *l, u32 fi, u32 *base)
 	struct bpffs_obj_prog *p = l->prog;
 	struct bpf_insn *tmp;
 
-	for (u32 i = 0; i < l->unit_cnt; i++) {
-		if (l->units[i].func == fi) {
-			*base = l->units[i].base;
-			return 0;
-		}
+	if (l->func_base[fi] != UINT32_MAX) {
+		*base = l->func_base[fi];
+		return 0;
 	}
 	if (p->insn_cnt + f->cnt > LINK_MAX_INSNS)
 		return elf_err(l->ctx, -E2BIG, "program '%s': more than %u instructions once linked",
 			       p->name, LINK_MAX_INSNS);
+	/* bounded memory: many programs sharing big subprograms add up */
+	if (l->ctx->linked_insns + f->cnt > LINK_MAX_TOTAL_INSNS)
+		return elf_err(l->ctx, -E2BIG, "object: more than %u instructions once linked",
+			       LINK_MAX_TOTAL_INSNS);
+	l->ctx->linked_insns += f->cnt;
 	tmp = realloc(p->insns, ((size_t)p->insn_cnt + f->cnt) * sizeof(*tmp));
-	if (!tmp || grow((void **)&l->units, l->unit_cnt, sizeof(*l->units)))
+	if (!tmp)
 		return -ENOMEM;
-	if (tmp != p->insns)
-		p->insns = tmp;
+	p->insns = tmp;
+	if (grow(&l->units, l->unit_cnt, sizeof(*l->units)))
+		return -ENOMEM;
 	memcpy(p->insns + p->insn_cnt, l->ctx->code[f->sec].insns + f->start,
 	       f->cnt * sizeof(*tmp));
 	*base = p->insn_cnt;
+	l->func_base[fi] = *base;
 	l->units[l->unit_cnt++] = (struct link_unit){ .func = fi, .base = *base };
 	p->insn_cnt += f->cnt;
 	return link_copy_info(l, f, *base);
@@ -229,15 +237,23 @@ static int link_append(struct link *l, u32 fi, u32 *base)
 static int link_target(struct link *l, u32 sec, s64 target, u32 from, u32 *pos)
 {
 	struct elf_ctx *ctx = l->ctx;
-	u32 base;
+	u32 lo = 0, hi = ctx->func_cnt, base;
+	const struct elf_func *f;
 	int err;
 
-	for (u32 i = 0; i < ctx->func_cnt; i++) {
-		const struct elf_func *f = &ctx->funcs[i];
+	/* funcs are sorted by (section, start) and do not overlap */
+	while (lo < hi) {
+		u32 mid = (lo + hi) / 2;
 
-		if (f->sec != sec || target < f->start || target >= f->start + f->cnt)
-			continue;
-		err = link_append(l, i, &base);
+		f = &ctx->funcs[mid];
+		if (f->sec < sec || (f->sec == sec && f->start + f->cnt <= target))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	f = lo < ctx->func_cnt ? &ctx->funcs[lo] : NULL;
+	if (f && f->sec == sec && target >= f->start && target < f->start + f->cnt) {
+		err = link_append(l, lo, &base);
 		if (err)
 			return err;
 		*pos = base + (target - f->start);
@@ -256,7 +272,7 @@ static int link_map_slot(struct link *l, u32 map)
 	for (u32 i = 0; i < p->map_cnt; i++)
 		if (p->map_idx[i] == map)
 			return i;
-	if (grow((void **)&p->map_idx, p->map_cnt, sizeof(u32)))
+	if (grow(&p->map_idx, p->map_cnt, sizeof(u32)))
 		return -ENOMEM;
 	p->map_idx[p->map_cnt] = map;
 	return p->map_cnt++;
@@ -433,6 +449,11 @@ static int link_prog(struct elf_ctx *ctx, u32 fi, struct bpffs_obj_prog *p)
 	u32 base;
 	int err;
 
+	l.func_base = malloc(ctx->func_cnt * sizeof(u32));
+	if (!l.func_base)
+		return -ENOMEM;
+	memset(l.func_base, 0xff, ctx->func_cnt * sizeof(u32));
+
 	snprintf(p->name, sizeof(p->name), "%s", f->name);
 	p->is_static = !f->global;
 	snprintf(p->section, sizeof(p->section), "%s", ctx->code[f->sec].name);
@@ -442,6 +463,7 @@ static int link_prog(struct elf_ctx *ctx, u32 fi, struct bpffs_obj_prog *p)
 	for (u32 u = 0; !err && u < l.unit_cnt; u++)
 		err = link_unit(&l, u);
 	free(l.units);
+	free(l.func_base);
 	return err;
 }
 

@@ -9,6 +9,7 @@
 
 #include "core.h"
 #include "opcodes.h"
+#include "../maps/maps.h"
 
 /*
  * One decoded slot: the address of the handler (direct threading) plus the
@@ -74,8 +75,11 @@ void bpffs_checked_fault(struct bpffs_run_ctx *rc, const union bpffs_dslot *pc,
 			 const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void bpffs_checked_add_prog_regions(struct bpffs_run_ctx *rc, const struct bpffs_prog *prog);
 
-/* Tail-call target lookup (maps module, PROG_ARRAY); NULL if not linked in. */
-struct bpffs_map;
-struct bpffs_prog *bpffs_prog_array_get(struct bpffs_map *map, u32 index) __attribute__((weak));
+
+/*
+ * Tail-call slot lookup (maps module). Weak so the core links without the
+ * PROG_ARRAY type; whenever maps are linked, the map-type table pulls it in.
+ */
+#pragma weak bpffs_prog_array_get
 
 #endif /* BPFFS_INTERP_INTERNAL_H */

@@ -67,7 +67,8 @@ enum bpffs_obj_map_kind {
 };
 
 /*
- * A map the object asks for. attr.inner_map_idx is the index of the
+ * A map the object asks for (max_entries 0 for a perf event array means
+ * one slot per CPU, filled in at creation). attr.inner_map_idx is the index of the
  * template in obj->maps for map-in-map types, else (u32)-1; attr.inner_map
  * is left NULL (the loader fills it once the template exists).
  */
@@ -181,11 +182,45 @@ int bpffs_object_prog_instantiate(const struct bpffs_object *obj, u32 idx,
 				  struct bpffs_prog **out);
 
 /*
+ * Lookup of an already-loaded map for maps pinned by name (LIBBPF_PIN_BY_NAME,
+ * iproute2 pinning): return it with a reference taken, or NULL. Provided by
+ * the registry; called from bpffs_object_create_maps on the loading thread.
+ */
+typedef struct bpffs_map *(*bpffs_pinned_lookup_fn)(const char *name, void *arg);
+
+/*
+ * Create every map of @obj with bpffs_map_create (inner templates first;
+ * map-in-map attr.inner_map set), write global data initial values, freeze
+ * .rodata maps, and fill map-in-map static slots. A map pinned by name for
+ * which @lookup (may be NULL) finds an existing map reuses it if
+ * compatible (libbpf's rule: same type, key/value size, max_entries,
+ * flags; then no initial contents are written) and fails with -EINVAL
+ * and a log line otherwise. Returns 0 and *maps (an array of obj->map_cnt
+ * maps, one reference each) or -errno + log, with nothing left behind.
+ */
+int bpffs_object_create_maps(const struct bpffs_object *obj, bpffs_pinned_lookup_fn lookup,
+			     void *lookup_arg, struct bpffs_vlog *log, struct bpffs_map ***maps);
+/* 0 if @map can stand for the definition @m, else -EINVAL + one log line. */
+int bpffs_obj_map_compatible(const struct bpffs_obj_map *m, const struct bpffs_map *map,
+			     struct bpffs_vlog *log);
+/* Drop the references of bpffs_object_create_maps and free the array. */
+void bpffs_object_put_maps(const struct bpffs_object *obj, struct bpffs_map **maps);
+/*
+ * Fill the static slots of prog arrays (`.values = { [2] = &prog }`) with
+ * @progs (indexed like obj->progs). Note that a prog array holding a program
+ * that uses the same prog array is a reference cycle, as in the kernel:
+ * clear the slots (bpffs_prog_array_update(map, key, NULL)) to break it.
+ */
+int bpffs_object_fill_prog_arrays(const struct bpffs_object *obj, struct bpffs_map **maps,
+				  struct bpffs_prog **progs, struct bpffs_vlog *log);
+
+/*
  * The simple path for `bpffs-user run FILE.o` and tests: open the file,
- * create every map (bpffs_map_create; inner templates first, initial data
- * and static slots written), and instantiate program @prog_name (NULL: the
- * first). No verifier, no JIT, nothing published. Returns 0 and *out with
- * the program holding references on its maps, or -errno + log.
+ * create every map (bpffs_object_create_maps) and instantiate program
+ * @prog_name (NULL: the first). Prog-array static slots are not filled
+ * (that needs every program; see bpffs_object_fill_prog_arrays). No
+ * verifier, no JIT, nothing published. Returns 0 and *out with the program
+ * holding references on its maps, or -errno + log.
  */
 int bpffs_object_load_simple(const char *path, const char *prog_name,
 			     const struct bpffs_open_opts *opts, struct bpffs_vlog *log,

@@ -12,12 +12,7 @@
 
 #include "core.h"
 #include "../maps/maps.h"
-
-/* The JIT is optional at link time: these are NULL when src/jit is absent. */
-int bpffs_jit_compile(struct bpffs_prog *prog, struct bpffs_vlog *log) __attribute__((weak));
-void bpffs_jit_free(struct bpffs_prog *prog) __attribute__((weak));
-u64 bpffs_jit_run(const struct bpffs_prog *prog, u64 r1, u64 r2, struct bpffs_run_ctx *rc)
-	__attribute__((weak));
+#include "../jit/jit.h"
 
 int bpffs_prog_alloc(const char *name, u32 type, const struct bpf_insn *insns, u32 cnt,
 		     struct bpffs_prog **out)
@@ -52,7 +47,7 @@ static void prog_free(struct bpffs_prog *prog)
 {
 	u32 i;
 
-	if (prog->jit_image && bpffs_jit_free)
+	if (prog->jit_image)
 		bpffs_jit_free(prog);
 	bpffs_interp_free(prog->interp);
 	for (i = 0; i < prog->map_cnt; i++)
@@ -60,6 +55,12 @@ static void prog_free(struct bpffs_prog *prog)
 			bpffs_map_put(prog->maps[i]);
 	free(prog->maps);
 	free(prog->insns);
+	for (i = 0; i < prog->line_cnt; i++) {
+		free(prog->lines[i].file);
+		free(prog->lines[i].text);
+	}
+	free(prog->lines);
+	free(prog->verifier_log);
 	free(prog);
 }
 
@@ -82,7 +83,7 @@ int bpffs_prog_prepare(struct bpffs_prog *prog, struct bpffs_vlog *log)
 	err = bpffs_interp_prepare(prog, log);
 	if (err)
 		return err;
-	if (prog->runtime != BPFFS_RUNTIME_JIT || !bpffs_jit_compile)
+	if (prog->runtime != BPFFS_RUNTIME_JIT || !bpffs_jit_available())
 		return 0;
 	err = bpffs_jit_compile(prog, &jit_log);
 	if (err) {
@@ -100,17 +101,23 @@ static u64 now_ns(void)
 	return (u64)ts.tv_sec * 1000000000ull + (u64)ts.tv_nsec;
 }
 
+/*
+ * The whole run is one RCU read-side section: map values returned by lookups
+ * stay valid until the run ends, as in the kernel.
+ */
 u64 bpffs_prog_run(const struct bpffs_prog *prog, u64 r1, u64 r2, struct bpffs_run_ctx *rc)
 {
 	struct bpffs_prog *p = (struct bpffs_prog *)prog;
 	u64 start = now_ns(), ret;
 
+	bpffs_rcu_read_lock();
 	if (prog->runtime == BPFFS_RUNTIME_CHECKED)
 		ret = bpffs_interp_run_checked(prog, r1, r2, rc);
-	else if (prog->jited && prog->runtime == BPFFS_RUNTIME_JIT && bpffs_jit_run)
+	else if (prog->jited && prog->runtime == BPFFS_RUNTIME_JIT)
 		ret = bpffs_jit_run(prog, r1, r2, rc);
 	else
 		ret = bpffs_interp_run(prog, r1, r2, rc);
+	bpffs_rcu_read_unlock();
 	__atomic_add_fetch(&p->run_cnt, 1, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&p->run_time_ns, now_ns() - start, __ATOMIC_RELAXED);
 	return ret;

@@ -32,6 +32,17 @@ struct cli_code {
 	u64 result;
 };
 
+/* Options of `run`. */
+struct cli_run_opts {
+	enum bpffs_runtime runtime;
+	bool runtime_given;
+	const char *mem_file;
+	const char *mem_hex;
+	unsigned long repeat;
+	bool repeat_given;
+	const char *prog_name;	/* --prog: which program of an object file */
+};
+
 /*
  * One input format. @exts lists the file name endings that select it; when
  * none matches, the first format whose @sniff accepts the bytes wins. @read
@@ -43,17 +54,9 @@ struct cli_format {
 	const char *const *exts;
 	bool (*sniff)(const char *data, size_t len);
 	int (*read)(const char *data, size_t len, struct cli_code *code, struct bpffs_vlog *log);
-	int (*load)(const char *path, const char *data, size_t len, enum bpffs_runtime rt,
-		    struct bpffs_prog **prog, struct bpffs_vlog *log);
-};
-
-struct cli_run_opts {
-	enum bpffs_runtime runtime;
-	bool runtime_given;
-	const char *mem_file;
-	const char *mem_hex;
-	unsigned long repeat;
-	bool repeat_given;
+	int (*load)(const char *path, const char *data, size_t len,
+		    const struct cli_run_opts *o, struct bpffs_prog **prog,
+		    struct bpffs_vlog *log);
 };
 
 /* ---- formats ------------------------------------------------------------- */
@@ -244,13 +247,11 @@ static void cli_code_free(struct cli_code *code)
 }
 
 /* Turn the result of a format op into an exit status, printing its log on failure. */
-static int cli_with_log(const char *path, int err_or_alloc_fail,
-			const struct bpffs_vlog *log)
+static int cli_with_log(const char *path, int err, const struct bpffs_vlog *log)
 {
-	if (err_or_alloc_fail)
-		cli_print_log(path, log, strerror(err_or_alloc_fail < 0 ?
-						    -err_or_alloc_fail : EINVAL));
-	return err_or_alloc_fail ? 1 : 0;
+	if (err)
+		cli_print_log(path, log, strerror(err < 0 ? -err : EINVAL));
+	return err ? 1 : 0;
 }
 
 /* Decode @data of @path (in format @fmt) into @code. Returns 0 or 1 (printed). */
@@ -523,7 +524,7 @@ static int cli_usage(FILE *out)
 {
 	fprintf(out,
 		"usage: bpffs-user run [--runtime interp|checked|jit] [--mem FILE|--mem-hex HEX]\n"
-		"                      [--repeat N] PROGRAM\n"
+		"                      [--repeat N] [--prog NAME] PROGRAM\n"
 		"       bpffs-user asm [-o OUT.bin] FILE\n"
 		"       bpffs-user disasm FILE\n"
 		"       bpffs-user check FILE\n"
@@ -533,7 +534,7 @@ static int cli_usage(FILE *out)
 		"raw .bin bytecode (little-endian 8-byte instructions). `run` prints r0 as\n"
 		"'retval: 0x...' (and the median 'duration_ns:' with --repeat); r1 points to a\n"
 		"private copy of the input (--mem, --mem-hex, or the .data file's -- mem) and r2\n"
-		"holds its length.\n");
+		"holds its length. --prog NAME picks the program of an object file.\n");
 	return out == stdout ? 0 : 2;
 }
 
@@ -598,6 +599,8 @@ static int cli_run_args(int argc, char **argv, struct cli_run_opts *o)
 		} else if (!strcmp(opt, "--repeat")) {
 			if (cli_parse_repeat(val, o))
 				return -1;
+		} else if (!strcmp(opt, "--prog")) {
+			o->prog_name = val;
 		} else {
 			fprintf(stderr, "bpffs-user: run: unknown option '%s'\n", opt);
 			return -1;
@@ -624,7 +627,7 @@ static int cli_load_object(const char *path, const char *data, size_t len,
 
 	if (bpffs_vlog_alloc(&log, BPFFS_LOG_ERRORS, 65536))
 		return 1;
-	ret = cli_with_log(path, fmt->load(path, data, len, o->runtime, prog, &log), &log);
+	ret = cli_with_log(path, fmt->load(path, data, len, o, prog, &log), &log);
 	bpffs_vlog_free(&log);
 	return ret;
 }
@@ -648,11 +651,16 @@ static int cli_cmd_run(int argc, char **argv)
 	if (!data)
 		return 1;
 	fmt = cli_format_for(path, data, len);
-	if (fmt->load)
+	if (o.prog_name && !fmt->load) {
+		fprintf(stderr, "bpffs-user: %s: --prog applies to object files, not %s\n",
+			path, fmt->name);
+		ret = 1;
+	} else if (fmt->load) {
 		ret = cli_load_object(path, data, len, fmt, &o, &prog);
-	else
+	} else {
 		ret = cli_decode(path, data, len, fmt, &code) ||
 		      cli_prog_load(path, &code, &o, &prog);
+	}
 	if (!ret)
 		ret = cli_input(&o, &code);
 	if (!ret)

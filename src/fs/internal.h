@@ -21,18 +21,22 @@
 struct bpffs_node;
 struct bpffs_file;
 struct bpffs_fs;
+struct bpffs_registry;
+struct bpffs_pending_map;
+struct bpffs_fmt_entry;
+struct bpffs_load_failure;
 
 /* Called by a readdir op for each entry; returns nonzero when the buffer is full. */
 typedef int (*bpffs_fill_fn)(void *ctx, const char *name, mode_t mode, u64 ino, off_t next_off);
 
 /*
  * What a directory's lookup found: the child's kind, a reference on its
- * object (transferred to the node) and kind-private bytes (copied).
+ * object and malloc'd kind-private bytes (both transferred to the node).
  */
 struct bpffs_child {
 	const struct bpffs_node_ops *ops;
 	void *obj;
-	const void *priv;
+	void *priv;
 	size_t priv_len;
 };
 
@@ -125,6 +129,18 @@ struct bpffs_fs {
 	uid_t uid;
 	gid_t gid;
 	struct timespec mount_time;
+	/* the mount's live objects (src/core/registry.h) */
+	struct bpffs_registry *reg;
+	/* maps/: directories made by mkdir that have no spec yet, and the text
+	 * formats given by specs (keyed by map, holding a reference); both
+	 * protected by maps_lock */
+	pthread_mutex_t maps_lock;
+	struct bpffs_pending_map *pending;
+	struct bpffs_fmt_entry *fmts;
+	/* progs/.log: the last load failure per object name (progs_lock) */
+	pthread_mutex_t progs_lock;
+	struct bpffs_load_failure *failures;
+	u32 runtime;			/* enum bpffs_runtime for loads (-o runtime=) */
 };
 
 /* ---- node table (nodes.c) ------------------------------------------------ */
@@ -183,6 +199,19 @@ void bpffs_fs_fill_stat(struct bpffs_node *node, struct stat *st);
 int bpffs_file_set_text(struct bpffs_file *file, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int bpffs_file_take_text(struct bpffs_file *file, char *text, size_t len);
+/* The default write: store @size bytes at @off in file->wbuf, mark dirty. */
+ssize_t bpffs_file_append(struct bpffs_file *file, const char *buf, size_t size, off_t off);
+/* Forget what was written (after a commit). */
+static inline void bpffs_file_wreset(struct bpffs_file *file)
+{
+	file->wlen = 0;
+	file->dirty = false;
+}
+
+/* maps/ state of a mount (maps_dir.c): set up and freed with the fs. */
+void bpffs_maps_fini(struct bpffs_fs *fs);
+/* progs/ state of a mount (progs_dir.c). */
+void bpffs_progs_fini(struct bpffs_fs *fs);
 
 /* Add the fixed top-level entries under @root (root.c). */
 int bpffs_root_populate(struct bpffs_node *root);

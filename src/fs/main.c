@@ -115,7 +115,8 @@ static int mount_and_serve(struct fuse_args *args, struct fuse_cmdline_opts *o)
 	}
 	se = fuse_session_new(args, &bpffs_fuse_ops, sizeof(bpffs_fuse_ops), fs);
 	if (!se) {
-		usage(stderr, args->argv[0]);
+		/* libfuse printed which option it did not know */
+		usage(stderr, "bpffs-user");
 		ret = 2;
 		goto err_fs;
 	}
@@ -149,11 +150,11 @@ static int mount_main(int argc, char **argv)
 
 	memset(&o, 0, sizeof(o));
 	if (fuse_parse_cmdline(&args, &o)) {
-		usage(stderr, argv[0]);
+		usage(stderr, "bpffs-user");
 		goto out;
 	}
 	if (o.show_help) {
-		usage(stdout, argv[0]);
+		usage(stdout, "bpffs-user");
 		printf("\nFUSE options:\n");
 		fuse_cmdline_help();
 		fuse_lowlevel_help();
@@ -167,7 +168,7 @@ static int mount_main(int argc, char **argv)
 	}
 	if (!o.mountpoint) {
 		fprintf(stderr, "bpffs-user: no mount point given\n");
-		usage(stderr, argv[0]);
+		usage(stderr, "bpffs-user");
 		goto out;
 	}
 	if (o.debug)

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "../core/registry.h"
 
 static size_t ino_bucket(const struct bpffs_fs *fs, u64 ino)
 {
@@ -175,17 +176,11 @@ static struct bpffs_node *node_alloc(struct bpffs_node *dir, const char *name,
 	if (!n)
 		return NULL;
 	n->name = strdup(name);
-	if (c->priv_len) {
-		n->priv = malloc(c->priv_len);
-		if (n->priv)
-			memcpy(n->priv, c->priv, c->priv_len);
-	}
-	if (!n->name || (c->priv_len && !n->priv)) {
-		free(n->priv);
-		free(n->name);
+	if (!n->name) {
 		free(n);
 		return NULL;
 	}
+	n->priv = c->priv;
 	n->priv_len = c->priv_len;
 	n->ops = c->ops;
 	n->obj = c->obj;
@@ -208,6 +203,7 @@ static void child_drop(struct bpffs_node *dir, const char *name, struct bpffs_ch
 	(void)name;
 	if (c->ops && c->ops->destroy && c->obj)
 		c->ops->destroy(&tmp);
+	free(c->priv);
 }
 
 int bpffs_node_child(struct bpffs_node *dir, const char *name, struct bpffs_child *c,
@@ -223,8 +219,6 @@ int bpffs_node_child(struct bpffs_node *dir, const char *name, struct bpffs_chil
 	if (n && same_child(n, c)) {
 		pthread_mutex_unlock(&fs->lock);
 		if (fresh) {
-			fresh->obj = NULL;
-			free(fresh->priv);
 			free(fresh->name);
 			free(fresh);
 		}
@@ -288,11 +282,13 @@ int bpffs_fs_create(struct bpffs_fs **out)
 	if (!fs)
 		return -ENOMEM;
 	pthread_mutex_init(&fs->lock, NULL);
+	pthread_mutex_init(&fs->maps_lock, NULL);
+	pthread_mutex_init(&fs->progs_lock, NULL);
 	fs->nbuckets = BPFFS_NAME_BUCKETS;
 	fs->ino_hash = calloc(fs->nbuckets, sizeof(*fs->ino_hash));
 	fs->name_hash = calloc(fs->nbuckets, sizeof(*fs->name_hash));
 	fs->root = calloc(1, sizeof(*fs->root));
-	if (!fs->ino_hash || !fs->name_hash || !fs->root)
+	if (!fs->ino_hash || !fs->name_hash || !fs->root || bpffs_registry_create(&fs->reg))
 		goto err_free;
 	fs->uid = getuid();
 	fs->gid = getgid();
@@ -316,6 +312,7 @@ err_destroy:
 	bpffs_fs_destroy(fs);
 	return err;
 err_free:
+	bpffs_registry_destroy(fs->reg);
 	if (fs->root)
 		free(fs->root->name);
 	free(fs->root);
@@ -345,6 +342,11 @@ void bpffs_fs_destroy(struct bpffs_fs *fs)
 	}
 	free(fs->ino_hash);
 	free(fs->name_hash);
+	bpffs_maps_fini(fs);
+	bpffs_progs_fini(fs);
+	bpffs_registry_destroy(fs->reg);
+	pthread_mutex_destroy(&fs->progs_lock);
+	pthread_mutex_destroy(&fs->maps_lock);
 	pthread_mutex_destroy(&fs->lock);
 	free(fs);
 }

@@ -102,19 +102,6 @@ const struct bpffs_node_ops bpffs_empty_dir_ops = {
 	.lookup = empty_lookup,
 };
 
-/* Until loading lands, progs/ is an empty directory (see progs_dir.c when it exists). */
-const struct bpffs_node_ops bpffs_progs_dir_ops = {
-	.name = "progs dir",
-	.mode = S_IFDIR | 0755,
-	.lookup = empty_lookup,
-};
-
-const struct bpffs_node_ops bpffs_maps_dir_ops = {
-	.name = "maps dir",
-	.mode = S_IFDIR | 0755,
-	.lookup = empty_lookup,
-};
-
 /* trace_pipe: bpf_trace_printk output; reads end at once until a producer exists. */
 const struct bpffs_node_ops bpffs_trace_pipe_ops = {
 	.name = "trace_pipe",

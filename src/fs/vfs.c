@@ -274,7 +274,7 @@ ssize_t bpffs_fs_read(struct bpffs_file *file, char *buf, size_t size, off_t off
 }
 
 /* Default write: accumulate at @off; the kind commits on flush. */
-static ssize_t file_append(struct bpffs_file *file, const char *buf, size_t size, off_t off)
+ssize_t bpffs_file_append(struct bpffs_file *file, const char *buf, size_t size, off_t off)
 {
 	size_t end;
 
@@ -308,7 +308,7 @@ ssize_t bpffs_fs_write(struct bpffs_file *file, const char *buf, size_t size, of
 		return -EBADF;
 	if (file->node->ops->write)
 		return file->node->ops->write(file, buf, size, off);
-	return file_append(file, buf, size, off);
+	return bpffs_file_append(file, buf, size, off);
 }
 
 int bpffs_fs_flush(struct bpffs_file *file)

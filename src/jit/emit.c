@@ -151,6 +151,31 @@ void emit_alu_imm(struct jit_ctx *c, bool is64, u8 ext, u8 dst, s32 imm)
 	}
 }
 
+void emit_lea(struct jit_ctx *c, bool is64, u8 dst, u8 base, u8 index, s32 disp)
+{
+	u8 mod, rex = 0x40;
+
+	if (index == 0xff) {
+		emit_rm(c, is64 ? EMIT_W : 0, 0x8d, dst, base, disp);	/* lea dst, [base+disp] */
+		return;
+	}
+	if (disp == 0 && (base & 7) != X86_RBP)
+		mod = 0;
+	else
+		mod = jit_is_s8(disp) ? 1 : 2;
+	rex |= (is64 ? 0x08 : 0) | ((dst & 8) ? 0x04 : 0) | ((index & 8) ? 0x02 : 0) |
+	       ((base & 8) ? 0x01 : 0);
+	if (rex != 0x40)
+		emit1(c, rex);
+	emit1(c, 0x8d);						/* lea dst, [base+index+disp] */
+	emit1(c, mod << 6 | (dst & 7) << 3 | 4);		/* ModRM: SIB follows */
+	emit1(c, (index & 7) << 3 | (base & 7));		/* SIB: scale 1 */
+	if (mod == 1)
+		emit1(c, (u8)disp);
+	else if (mod == 2)
+		emit_imm32(c, (u32)disp);
+}
+
 void emit_push(struct jit_ctx *c, u8 reg)
 {
 	if (reg & 8)

@@ -46,6 +46,7 @@ struct jit_ctx {
 	u32 *prev;		/* previous pass's addrs (used for jump distances) */
 	u32 *prev_ends;		/* previous pass's ends */
 	u32 *sub_of;		/* subprogram index of each insn */
+	u8 *is_target;		/* insn is a jump target (no fusion across it) */
 	struct jit_subprog *subs;
 	u32 sub_cnt;
 	bool force_near;	/* first pass: every jump in its long form */
@@ -87,6 +88,8 @@ void emit_mov_imm32(struct jit_ctx *c, bool is64, u8 dst, s32 imm);
 void emit_mov_imm64(struct jit_ctx *c, u8 dst, u64 v);
 /* ALU group 1 (ext: 0 add, 1 or, 4 and, 5 sub, 6 xor, 7 cmp) with imm. */
 void emit_alu_imm(struct jit_ctx *c, bool is64, u8 ext, u8 dst, s32 imm);
+/* lea dst, [base + index + disp] (index 0xff: none); 32-bit result unless @is64. */
+void emit_lea(struct jit_ctx *c, bool is64, u8 dst, u8 base, u8 index, s32 disp);
 void emit_push(struct jit_ctx *c, u8 reg);
 void emit_pop(struct jit_ctx *c, u8 reg);
 /* Call to an absolute address: rel32 when in range, else movabs r11 + call. */
@@ -101,6 +104,14 @@ void jit_layout_subprogs(struct jit_ctx *c);
 void jit_emit_prologue(struct jit_ctx *c, const struct jit_subprog *sub);
 /* Emit insn @i; returns the number of slots consumed (1 or 2). */
 int jit_emit_insn(struct jit_ctx *c, u32 i);
+
+/* ---- driver (jit.c) ------------------------------------------------------ */
+
+/*
+ * For the disassembly: a malloc'd array of insn_cnt bytes, 0 except at
+ * subprogram starts, where it is 1 + the length of the prologue before the insn.
+ */
+int jit_prologue_map(const struct bpffs_prog *prog, u8 **out);
 
 /* ---- runtime entries called by generated code (jit.c) ------------------ */
 

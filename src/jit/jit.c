@@ -61,6 +61,18 @@ static int mark_start(struct jit_ctx *c, u8 *is_start, u32 i, s64 t)
 	return 0;
 }
 
+static void mark_jump_target(struct jit_ctx *c, u32 i, const struct bpf_insn *insn)
+{
+	u8 cls = BPF_CLASS(insn->code), op = BPF_OP(insn->code);
+	s64 t;
+
+	if ((cls != BPF_JMP && cls != BPF_JMP32) || op == BPF_CALL || op == BPF_EXIT)
+		return;
+	t = (s64)i + 1 + (insn->code == (BPF_JMP32 | BPF_JA) ? insn->imm : insn->off);
+	if (t >= 0 && t < c->prog->insn_cnt)
+		c->is_target[t] = 1;
+}
+
 /* Subprogram starts: insn 0, local call targets, BPF_PSEUDO_FUNC targets. */
 static int find_subprogs(struct jit_ctx *c)
 {
@@ -75,6 +87,7 @@ static int find_subprogs(struct jit_ctx *c)
 	for (u32 i = 0; i < n && !err; i++) {
 		const struct bpf_insn *insn = &insns[i];
 
+		mark_jump_target(c, i, insn);
 		if (insn->code == (BPF_JMP | BPF_CALL) && insn->src_reg == BPF_PSEUDO_CALL)
 			err = mark_start(c, is_start, i, (s64)i + 1 + insn->imm);
 		else if (bpffs_insn_is_wide(insn) && insn->src_reg == BPF_PSEUDO_FUNC)
@@ -233,7 +246,8 @@ static int ctx_init(struct jit_ctx *c, const struct bpffs_prog *prog, struct bpf
 	c->prev = calloc(n, sizeof(u32));
 	c->prev_ends = calloc(n, sizeof(u32));
 	c->sub_of = calloc(n, sizeof(u32));
-	if (!c->addrs || !c->ends || !c->prev || !c->prev_ends || !c->sub_of)
+	c->is_target = calloc(n, 1);
+	if (!c->addrs || !c->ends || !c->prev || !c->prev_ends || !c->sub_of || !c->is_target)
 		return -ENOMEM;
 	return find_subprogs(c);
 }
@@ -245,7 +259,25 @@ static void ctx_fini(struct jit_ctx *c)
 	free(c->prev);
 	free(c->prev_ends);
 	free(c->sub_of);
+	free(c->is_target);
 	free(c->subs);
+}
+
+int jit_prologue_map(const struct bpffs_prog *prog, u8 **out)
+{
+	struct jit_ctx c;
+	int err = ctx_init(&c, prog, NULL);
+
+	*out = err ? NULL : calloc(prog->insn_cnt, 1);
+	if (!err && !*out)
+		err = -ENOMEM;
+	if (!err) {
+		jit_layout_subprogs(&c);
+		for (u32 s = 0; s < c.sub_cnt; s++)
+			(*out)[c.subs[s].start] = c.subs[s].prologue_len + 1;
+	}
+	ctx_fini(&c);
+	return err;
 }
 
 /* Trim the reservation to the code, make it read+exec, publish it. */
@@ -278,6 +310,8 @@ int bpffs_jit_compile(struct bpffs_prog *prog, struct bpffs_vlog *log)
 		return -EOPNOTSUPP;
 	if (!prog->insn_cnt)
 		return -EINVAL;
+	if (prog->jit_image)
+		bpffs_jit_free(prog);	/* recompiling (e.g. blinding changed) */
 	err = ctx_init(&c, prog, log);
 	if (err)
 		goto err_free_ctx;

@@ -234,6 +234,11 @@ static void emit_alu_k(struct jit_ctx *c, bool is64, u8 op, u8 dst, s32 imm)
 			emit_zext32(c, dst);
 		return;
 	}
+	if (op == BPF_AND && (imm == 0xff || imm == 0xffff)) {
+		/* movzx dst32, dst8/dst16: shorter than and with imm32 */
+		emit_rr(c, EMIT_B8, imm == 0xff ? 0x0fb6 : 0x0fb7, dst, dst);
+		return;
+	}
 	if (want_blind(c, imm)) {
 		emit_load_imm(c, is64, JIT_AUX2, imm);
 		emit_rr(c, is64 ? EMIT_W : 0, alu_rr_opc(op), JIT_AUX2, dst);
@@ -924,12 +929,45 @@ static void emit_jmp_class(struct jit_ctx *c, const struct bpf_insn *insn, u32 i
 	}
 }
 
+/*
+ * `mov dst, src; add dst, imm|reg` (or sub imm) of one width, where the add
+ * is no jump target, becomes one lea. Returns true when it emitted the pair.
+ */
+static bool emit_mov_add_fused(struct jit_ctx *c, const struct bpf_insn *insn, u32 i)
+{
+	const struct bpf_insn *next = insn + 1;
+	u8 cls = BPF_CLASS(insn->code);
+	u8 dst = jit_reg(insn->dst_reg), src = jit_reg(insn->src_reg);
+	s32 disp = 0;
+	u8 index = 0xff;
+
+	if (insn->code != (cls | BPF_MOV | BPF_X) || insn->off || i + 1 >= c->prog->insn_cnt ||
+	    c->is_target[i + 1] || c->sub_of[i + 1] != c->sub_of[i] ||
+	    BPF_CLASS(next->code) != cls || next->dst_reg != insn->dst_reg || next->off)
+		return false;
+	if (next->code == (cls | BPF_ADD | BPF_K) && !want_blind(c, next->imm))
+		disp = next->imm;
+	else if (next->code == (cls | BPF_SUB | BPF_K) && next->imm != INT32_MIN &&
+		 !want_blind(c, next->imm))
+		disp = -next->imm;
+	else if (next->code == (cls | BPF_ADD | BPF_X))
+		index = next->src_reg == insn->dst_reg ? src : jit_reg(next->src_reg);
+	else
+		return false;
+	if (index == X86_RSP)
+		return false;
+	emit_lea(c, cls == BPF_ALU64, dst, src, index, disp);
+	return true;
+}
+
 int jit_emit_insn(struct jit_ctx *c, u32 i)
 {
 	const struct bpf_insn *insn = &c->prog->insns[i];
 
 	switch (BPF_CLASS(insn->code)) {
 	case BPF_ALU: case BPF_ALU64:
+		if (emit_mov_add_fused(c, insn, i))
+			return 2;
 		emit_alu(c, insn);
 		return 1;
 	case BPF_JMP: case BPF_JMP32:

@@ -222,11 +222,12 @@ static int array_next_key(struct bpffs_map *map, const void *key, void *next_key
 	return 0;
 }
 
+/* As the kernel's: checks @off, returns the value's base address (callers add @off). */
 static int array_direct_value_addr(struct bpffs_map *map, u64 *addr, u32 off)
 {
 	if (map->max_entries != 1 || off >= map->value_size)
 		return -EINVAL;
-	*addr = (u64)(uintptr_t)(to_array(map)->values + off);
+	*addr = (u64)(uintptr_t)to_array(map)->values;
 	return 0;
 }
 

@@ -24,15 +24,22 @@
 
 struct htab_elem {
 	_Atomic(struct htab_elem *) next;	/* bucket chain */
-	struct bpffs_htab *htab;
-	struct bpffs_rcu_head rcu;
-	struct htab_elem *lru_prev;	/* protected by htab->lru_lock; */
-	struct htab_elem *lru_next;	/* free list link while pooled */
 	u32 hash;
 	u8 from_pool;
 	u8 on_lru;			/* protected by htab->lru_lock */
 	_Atomic u8 ref;			/* LRU: looked up since last scan */
 	u8 pad;
+	/* 48-byte header: a 4-byte key and an 8-byte value fill one cache line */
+	union {
+		struct {		/* while linked; protected by htab->lru_lock */
+			struct htab_elem *lru_prev;
+			struct htab_elem *lru_next;	/* free list link while pooled */
+		};
+		struct {		/* once unlinked from the bucket and the LRU list */
+			struct bpffs_rcu_head rcu;
+			struct bpffs_htab *htab;
+		};
+	};
 	u8 key[] __attribute__((aligned(8)));
 };
 
@@ -169,15 +176,18 @@ static int htab_pool_init(struct bpffs_htab *h)
 	u32 i;
 
 	/* extra elements so an update of an existing key never fails when full */
+	size_t size;
+
 	h->pool_cnt = h->map.max_entries + bpffs_nr_cpus();
-	h->pool_mem = calloc(h->pool_cnt, h->elem_size);
+	size = BPFFS_ROUND_UP((size_t)h->pool_cnt * h->elem_size, 64);
+	h->pool_mem = aligned_alloc(64, size);	/* elements start on cache lines */
 	if (!h->pool_mem)
 		return -ENOMEM;
+	memset(h->pool_mem, 0, size);
 	for (i = h->pool_cnt; i-- > 0;) {
 		struct htab_elem *e = (void *)(h->pool_mem + (size_t)i * h->elem_size);
 
 		e->from_pool = 1;
-		e->htab = h;
 		e->lru_next = h->pool_free;
 		h->pool_free = e;
 	}
@@ -274,7 +284,6 @@ static struct htab_elem *htab_elem_alloc(struct bpffs_htab *h)
 	e = calloc(1, h->elem_size);
 	if (!e)
 		return NULL;
-	e->htab = h;
 	atomic_fetch_add_explicit(&h->extra_bytes, h->elem_size, memory_order_relaxed);
 	return e;
 }
@@ -302,13 +311,33 @@ static void htab_elem_free_rcu(struct bpffs_rcu_head *head)
 	htab_elem_release(container_of(head, struct htab_elem, rcu));
 }
 
-/* Called once the element is unreachable from the buckets (and the LRU list). */
-static void htab_elem_retire(struct htab_elem *e)
+/* Called once the element is unreachable from the buckets and off the LRU list. */
+static void htab_elem_retire(struct bpffs_htab *h, struct htab_elem *e)
 {
+	e->htab = h;	/* shares memory with the LRU links, no longer used */
 	bpffs_rcu_call(&e->rcu, htab_elem_free_rcu);
 }
 
 /* ---- lookup --------------------------------------------------------------- */
+
+static bool htab_key_eq(u32 key_size, const u8 *a, const void *b)
+{
+	u32 x4, y4;
+	u64 x8, y8;
+
+	switch (key_size) {	/* common sizes without a call to memcmp */
+	case 4:
+		memcpy(&x4, a, 4);
+		memcpy(&y4, b, 4);
+		return x4 == y4;
+	case 8:
+		memcpy(&x8, a, 8);
+		memcpy(&y8, b, 8);
+		return x8 == y8;
+	default:
+		return !memcmp(a, b, key_size);
+	}
+}
 
 static struct htab_elem *htab_find(struct bpffs_htab *h, struct htab_bucket *b, u32 hash,
 				   const void *key)
@@ -317,7 +346,7 @@ static struct htab_elem *htab_find(struct bpffs_htab *h, struct htab_bucket *b, 
 
 	for (e = atomic_load_explicit(&b->head, memory_order_acquire); e;
 	     e = atomic_load_explicit(&e->next, memory_order_acquire))
-		if (e->hash == hash && !memcmp(e->key, key, h->map.key_size))
+		if (e->hash == hash && htab_key_eq(h->map.key_size, e->key, key))
 			return e;
 	return NULL;
 }
@@ -330,6 +359,15 @@ static struct htab_elem *htab_lookup_elem(struct bpffs_htab *h, const void *key)
 }
 
 /* Called from: program run (any thread, must not block), inside an RCU section. */
+static void *htab_map_lookup(struct bpffs_map *map, const void *key)
+{
+	struct bpffs_htab *h = to_htab(map);
+	struct htab_elem *e = htab_lookup_elem(h, key);
+
+	return e ? elem_value(h, e) : NULL;
+}
+
+/* The general form: LRU reference bit, per-CPU slot, inner map. */
 static void *htab_lookup(struct bpffs_map *map, const void *key)
 {
 	struct bpffs_htab *h = to_htab(map);
@@ -417,7 +455,7 @@ static bool htab_lru_evict(struct bpffs_htab *h)
 	}
 	bpffs_spin_unlock(&h->lru_lock);
 	if (victim)
-		htab_elem_retire(victim);
+		htab_elem_retire(h, victim);
 	return victim != NULL;
 }
 
@@ -559,7 +597,7 @@ again:
 out_unlock:
 	bpffs_spin_unlock(&b->lock);
 	if (e && old)
-		htab_elem_retire(old);
+		htab_elem_retire(h, old);
 	return err;
 }
 
@@ -598,7 +636,7 @@ static int htab_delete(struct bpffs_map *map, const void *key)
 	bpffs_spin_unlock(&b->lock);
 	if (!e)
 		return -ENOENT;
-	htab_elem_retire(e);
+	htab_elem_retire(h, e);
 	return 0;
 }
 
@@ -700,22 +738,35 @@ static size_t htab_mem_usage(const struct bpffs_map *map)
 	       atomic_load_explicit(&((struct bpffs_htab *)h)->extra_bytes, memory_order_relaxed);
 }
 
-/* Used by the map-in-map code: store an inner map pointer as the value. */
-int bpffs_htab_of_maps_update(struct bpffs_map *map, const void *key, struct bpffs_map *inner,
-			      u64 flags)
+/* HASH_OF_MAPS: store an inner map pointer (reference taken over) as the value. */
+static int htab_of_maps_update_ptr(struct bpffs_map *map, const void *key, void *inner,
+				   u64 flags)
 {
+	if (!inner)
+		return -EINVAL;
 	return htab_update_common(map, key, &inner, flags, false);
+}
+
+/* DEVMAP_HASH: the value starts with the target ifindex. */
+static int htab_devmap_redirect(struct bpffs_map *map, u32 key, u32 *target)
+{
+	struct htab_elem *e = htab_lookup_elem(to_htab(map), &key);
+
+	if (!e)
+		return -ENOENT;
+	memcpy(target, elem_value(to_htab(map), e), 4);
+	return 0;
 }
 
 #define HTAB_COMMON_OPS \
 	.free = htab_free, \
-	.lookup = htab_lookup, \
 	.delete = htab_delete, \
 	.next_key = htab_next_key, \
 	.mem_usage = htab_mem_usage
 
 const struct bpffs_map_ops bpffs_hash_map_ops = {
 	HTAB_COMMON_OPS,
+	.lookup = htab_map_lookup,
 	.alloc_check = htab_alloc_check,
 	.alloc = htab_alloc,
 	.update = htab_update,
@@ -725,6 +776,7 @@ const struct bpffs_map_ops bpffs_hash_map_ops = {
 
 const struct bpffs_map_ops bpffs_percpu_hash_map_ops = {
 	HTAB_COMMON_OPS,
+	.lookup = htab_lookup,
 	.alloc_check = htab_percpu_alloc_check,
 	.alloc = htab_percpu_alloc,
 	.update = htab_update,
@@ -735,6 +787,7 @@ const struct bpffs_map_ops bpffs_percpu_hash_map_ops = {
 
 const struct bpffs_map_ops bpffs_lru_hash_map_ops = {
 	HTAB_COMMON_OPS,
+	.lookup = htab_lookup,
 	.alloc_check = htab_lru_alloc_check,
 	.alloc = htab_lru_alloc,
 	.update = htab_update,
@@ -744,6 +797,7 @@ const struct bpffs_map_ops bpffs_lru_hash_map_ops = {
 
 const struct bpffs_map_ops bpffs_lru_percpu_hash_map_ops = {
 	HTAB_COMMON_OPS,
+	.lookup = htab_lookup,
 	.alloc_check = htab_lru_percpu_alloc_check,
 	.alloc = htab_lru_percpu_alloc,
 	.update = htab_update,
@@ -754,15 +808,19 @@ const struct bpffs_map_ops bpffs_lru_percpu_hash_map_ops = {
 
 const struct bpffs_map_ops bpffs_devmap_hash_map_ops = {
 	HTAB_COMMON_OPS,
+	.lookup = htab_map_lookup,
 	.alloc_check = htab_devmap_alloc_check,
 	.alloc = htab_alloc,
 	.update = htab_update,
+	.redirect = htab_devmap_redirect,
 };
 
 /* update is NULL: entries are set with bpffs_map_in_map_update (inner map objects). */
 const struct bpffs_map_ops bpffs_hash_of_maps_map_ops = {
 	HTAB_COMMON_OPS,
+	.lookup = htab_lookup,
 	.alloc_check = htab_of_maps_alloc_check,
 	.alloc = htab_of_maps_alloc,
 	.copy_value = htab_copy_value,
+	.update_ptr = htab_of_maps_update_ptr,
 };

@@ -116,10 +116,6 @@ static inline u32 bpffs_percpu_size(const struct bpffs_map *map)
 	return BPFFS_ROUND_UP(map->value_size, 8);
 }
 
-/* hash.c: store @inner (reference already taken by the caller) under @key. */
-int bpffs_htab_of_maps_update(struct bpffs_map *map, const void *key, struct bpffs_map *inner,
-			      u64 flags);
-
 /* Ring of records shared by RINGBUF and PERF_EVENT_ARRAY (ringbuf.c). */
 struct bpffs_rb;
 int bpffs_rb_create(u64 size, struct bpffs_rb **out);

@@ -66,7 +66,11 @@ struct bpffs_map_ops {
 	int (*push)(struct bpffs_map *map, const void *value, u64 flags);
 	int (*pop)(struct bpffs_map *map, void *value);
 	int (*peek)(struct bpffs_map *map, void *value);
-	/* Direct value address for global data (LD_IMM64 map-value pseudo). */
+	/*
+	 * Global data (LD_IMM64 map-value pseudo): checks @off < value_size and
+	 * returns the value's base address in *addr (the caller adds @off), as
+	 * the kernel's map_direct_value_addr.
+	 */
 	int (*direct_value_addr)(struct bpffs_map *map, u64 *addr, u32 off);
 	/* Copy a value out / in for syscall-side access (per-CPU maps copy every slot). */
 	int (*copy_value)(struct bpffs_map *map, const void *key, void *value);
@@ -87,6 +91,14 @@ struct bpffs_map_ops {
 	/* Copy a value in/out holding the value's bpf_spin_lock (BPF_F_LOCK). */
 	int (*update_locked)(struct bpffs_map *map, const void *key, const void *value,
 			     u64 flags);
+	/*
+	 * Object maps (PROG_ARRAY, ARRAY_OF_MAPS, HASH_OF_MAPS): store @ptr (a
+	 * struct bpffs_prog * or struct bpffs_map *) under @key, taking over the
+	 * caller's reference; NULL @ptr clears. Called from: FUSE/load thread.
+	 */
+	int (*update_ptr)(struct bpffs_map *map, const void *key, void *ptr, u64 flags);
+	/* bpf_redirect_map: 0 and the target (ifindex, CPU) of @key, or -ENOENT. */
+	int (*redirect)(struct bpffs_map *map, u32 key, u32 *target);
 };
 
 /* Generic part, embedded first in every type's private struct. */

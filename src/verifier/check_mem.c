@@ -609,8 +609,10 @@ int check_ld_abs(struct verifier_env *env, const struct bpf_insn *insn)
 {
 	struct bpf_reg *regs = cur_regs(env);
 	int size = size_bytes(BPF_SIZE(insn->code)), i, err;
+	u32 t = env->ptype->type;
 
-	if (!env->ptype->has_packet && env->ptype->type != BPF_PROG_TYPE_SOCKET_FILTER) {
+	if (t != BPF_PROG_TYPE_SOCKET_FILTER && t != BPF_PROG_TYPE_SCHED_CLS &&
+	    t != BPF_PROG_TYPE_SCHED_ACT) {
 		verbose(env, "BPF_LD_[ABS|IND] instructions not allowed for this program type\n");
 		return -EINVAL;
 	}

@@ -86,6 +86,7 @@ struct func_state {
 	u32 subprogno;
 	bool in_callback_fn;
 	bool in_async_callback_fn;
+	struct bpf_reg cb_args[5];	/* callback: R1-R5 at entry, for re-entry */
 	int allocated_stack;	/* bytes, multiple of 8 */
 	struct stack_slot *stack; /* stack[i] covers [-8*(i+1), -8*i) */
 };
@@ -190,6 +191,8 @@ struct verifier_env {
 	bool pass_error_logged;
 	u32 err_insn;
 	bool seen_direct_write;
+	int log_insn;			/* prefix for log lines, -1 for none */
+	bool log_midline;
 	bool changes_pkt_data;
 };
 
@@ -282,8 +285,6 @@ int check_ld_imm(struct verifier_env *env, const struct bpf_insn *insn);
 int check_helper_call(struct verifier_env *env, const struct bpf_insn *insn, int insn_idx);
 int check_func_call(struct verifier_env *env, const struct bpf_insn *insn, int *insn_idx);
 int prepare_func_exit(struct verifier_env *env, int *insn_idx);
-int check_reference_leak(struct verifier_env *env, bool exception_exit);
-int check_return_code(struct verifier_env *env);
 const struct bpffs_helper *verifier_helper_proto(struct verifier_env *env, u32 func_id);
 const struct bpffs_helper *kernel_helper_proto(u32 func_id);
 void clear_all_pkt_pointers(struct verifier_env *env);

@@ -127,6 +127,17 @@ setup() {
 	assert_output --partial "0: invalid insn code 0x95"
 }
 
+@test "check rejects all 45 negative/unused-* programs with an instruction index" {
+	n=0
+	for f in "$CONF"/negative/unused-*.data; do
+		run "$BIN" check "$f"
+		assert_failure 1
+		assert_output --regexp ': 0: invalid insn code 0x[0-9a-f]{2}: '
+		n=$((n + 1))
+	done
+	[ "$n" -eq 45 ]
+}
+
 @test "assembly errors name the line and the problem" {
 	printf 'mov %%r0, 0\nor %%r0, %%r50\nexit\n' > "$T/bad.s"
 	run "$BIN" run "$T/bad.s"
@@ -175,6 +186,9 @@ setup() {
 	run "$BIN" run --mem-hex abc "$CONF/tests/mov.data"
 	assert_failure 1
 	assert_output --partial "is not a sequence of hex bytes"
+	run "$BIN" run --prog main "$CONF/tests/mov.data"
+	assert_failure 1
+	assert_output --partial "--prog applies to object files"
 	run "$BIN" run
 	assert_failure 2
 	run "$BIN" asm

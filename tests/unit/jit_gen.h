@@ -31,6 +31,7 @@ struct gen {
 	/* jumps to patch: insn index and chosen target (absolute) */
 	u32 jmp_at[GEN_MAX_INSNS], jmp_to[GEN_MAX_INSNS], njmp;
 	u32 call_at[GEN_MAX_INSNS], ncall;
+	bool no_target[GEN_MAX_INSNS];	/* inside a loop: no jump may land here */
 };
 
 static inline u64 gen_rand(struct gen *g)
@@ -108,6 +109,24 @@ static inline void gen_alu(struct gen *g)
 	u8 op = ops[gen_below(g, BPFFS_ARRAY_SIZE(ops))];
 	u8 dst = gen_dst(g), x = gen_below(g, 2) ? BPF_X : BPF_K;
 	struct bpf_insn insn = BPFFS_INSN(cls | op | x, dst, 0, 0, 0);
+
+	if (gen_below(g, 12) == 0) {
+		/* mov + add/sub of one width: the JIT fuses these into lea */
+		static const u8 fuse[] = { BPF_ADD, BPF_SUB };
+
+		gen_emit(g, BPFFS_INSN(cls | BPF_MOV | BPF_X, dst, gen_src(g), 0, 0));
+		insn = BPFFS_INSN(cls | fuse[gen_below(g, 2)] | x, dst, 0, 0, 0);
+		if (x == BPF_X)
+			insn.src_reg = gen_src(g);
+		else
+			insn.imm = gen_imm(g);
+		gen_emit(g, insn);
+		return;
+	}
+	if (gen_below(g, 30) == 0) {
+		gen_emit(g, BPFFS_INSN(cls | BPF_AND | BPF_K, dst, 0, 0, gen_below(g, 2) ? 0xff : 0xffff));
+		return;
+	}
 
 	if (x == BPF_X)
 		insn.src_reg = gen_src(g);
@@ -234,6 +253,31 @@ static inline void gen_jump(struct gen *g)
 	gen_emit(g, insn);
 }
 
+/*
+ * A bounded loop (a backward jump): counter = 1..4 in a register the body
+ * does not write, 1-40 ALU ops, decrement, jne back. Nothing jumps into it.
+ */
+static inline void gen_loop(struct gen *g, u32 budget)
+{
+	u8 ctr = gen_dst(g);
+	u32 n = 1 + gen_below(g, 40), head;
+
+	if (g->cnt + n + 4 >= budget)
+		return;
+	gen_emit(g, BPFFS_MOV64_IMM(ctr, 1 + (s32)gen_below(g, 4)));
+	head = g->cnt;
+	for (u32 k = 0; k < n; k++) {
+		gen_alu(g);
+		if (g->insns[g->cnt - 1].dst_reg == ctr)
+			g->insns[g->cnt - 1].dst_reg = ctr == 0 ? 2 : 0;
+		g->no_target[g->cnt - 1] = true;
+	}
+	gen_emit(g, BPFFS_ALU64_IMM(BPF_SUB, ctr, 1));
+	g->no_target[g->cnt - 1] = true;
+	gen_emit(g, BPFFS_JMP_IMM(BPF_JNE, ctr, 0, (s16)(head - g->cnt - 1)));
+	g->no_target[g->cnt - 1] = true;
+}
+
 /* Random body of @n items; @in_sub: ALU and jumps only (the callee). */
 static inline void gen_body(struct gen *g, u32 n, bool in_sub, u32 sub_budget)
 {
@@ -250,8 +294,10 @@ static inline void gen_body(struct gen *g, u32 n, bool in_sub, u32 sub_budget)
 			gen_mem(g);
 		else if (r < 95)
 			gen_atomic(g);
-		else if (r < 97)
+		else if (r < 96)
 			gen_lddw(g, gen_dst(g), gen_value(g));
+		else if (r < 97)
+			gen_loop(g, sub_budget);
 		else {
 			g->call_at[g->ncall++] = g->cnt;
 			gen_emit(g, BPFFS_CALL_LOCAL(0));
@@ -268,7 +314,7 @@ static inline void gen_patch_jumps(struct gen *g, u32 first_jmp, u32 limit)
 		/* mostly short hops, so most of the body still runs */
 		do
 			t = at + 1 + gen_below(g, gen_below(g, 2) && limit - at > 8 ? 8 : limit - at);
-		while (t < limit && g->second[t]);
+		while (t < limit && (g->second[t] || g->no_target[t]));
 		if (g->insns[at].code == (BPF_JMP32 | BPF_JA))
 			g->insns[at].imm = (s32)(t - at - 1);
 		else

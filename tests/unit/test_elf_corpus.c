@@ -15,8 +15,10 @@
 #include <sys/stat.h>
 
 #include "harness.h"
+#include "core/core.h"
 #include "core/object.h"
 #include "core/vlog.h"
+#include "maps/maps.h"
 
 /* Objects that must not open, with the reason the loader has to give. */
 static const struct {
@@ -35,6 +37,7 @@ static const struct {
 struct inv_row {
 	char path[160];
 	int progs, sub, insns;
+	int legacy_maps, btf_maps;	/* -1 if not given */
 };
 
 static struct inv_row *inv;
@@ -46,7 +49,7 @@ struct tally {
 };
 
 static struct tally tallies[64];
-static int tally_cnt, objs, opened, progs_total, unknown_type;
+static int tally_cnt, objs, opened, progs_total, unknown_type, maps_total;
 
 static void inventory_load(const char *dir)
 {
@@ -69,6 +72,8 @@ static void inventory_load(const char *dir)
 		r.progs = atoi(cols[2]);
 		r.sub = atoi(cols[3]);
 		r.insns = strstr(cols[5], "-") ? -1 : atoi(cols[5]);
+		if (sscanf(cols[6], " %d/%d", &r.legacy_maps, &r.btf_maps) != 2)
+			r.legacy_maps = r.btf_maps = -1;
 		inv = realloc(inv, (inv_cnt + 1) * sizeof(*inv));
 		inv[inv_cnt++] = r;
 	}
@@ -85,7 +90,7 @@ static const struct inv_row *inventory_find(const char *rel)
 }
 
 /* Group reasons: drop quoted names and numbers. */
-static void tally_add(const char *msg)
+static void tally_into(struct tally *t, int *cnt, const char *msg)
 {
 	char r[160];
 	size_t n = 0;
@@ -103,16 +108,21 @@ static void tally_add(const char *msg)
 		r[n++] = (*p >= '0' && *p <= '9') ? 'N' : *p;
 	}
 	r[n] = '\0';
-	for (int i = 0; i < tally_cnt; i++) {
-		if (!strcmp(tallies[i].reason, r)) {
-			tallies[i].n++;
+	for (int i = 0; i < *cnt; i++) {
+		if (!strcmp(t[i].reason, r)) {
+			t[i].n++;
 			return;
 		}
 	}
-	if (tally_cnt < 64) {
-		snprintf(tallies[tally_cnt].reason, sizeof(tallies[0].reason), "%s", r);
-		tallies[tally_cnt++].n = 1;
+	if (*cnt < 64) {
+		snprintf(t[*cnt].reason, sizeof(t[0].reason), "%s", r);
+		t[(*cnt)++].n = 1;
 	}
+}
+
+static void tally_add(const char *msg)
+{
+	tally_into(tallies, &tally_cnt, msg);
 }
 
 static const char *expected_reason(const char *rel)
@@ -148,10 +158,41 @@ static void check_prog(const struct bpffs_object *obj, const struct bpffs_obj_pr
 	}
 }
 
+/*
+ * Create the object's maps and programs as the load pipeline would (no
+ * verifier): unsupported map types and such are tallied, not failed, as
+ * they are the maps' business; everything created must be released.
+ */
+static struct tally create_tallies[64];
+static int create_tally_cnt, created_objs;
+
+static void create_all(const struct bpffs_object *obj)
+{
+	struct bpffs_vlog log;
+	struct bpffs_map **maps = NULL;
+	struct bpffs_prog *prog;
+	int err;
+
+	bpffs_vlog_alloc(&log, BPFFS_LOG_ERRORS, 4096);
+	err = bpffs_object_create_maps(obj, NULL, NULL, &log, &maps);
+	for (u32 i = 0; !err && i < obj->prog_cnt; i++) {
+		err = bpffs_object_prog_instantiate(obj, i, maps, &log, &prog);
+		if (!err)
+			CHECK_EQ(prog->map_cnt, obj->progs[i].map_cnt);
+		bpffs_prog_put(prog);
+	}
+	if (err)
+		tally_into(create_tallies, &create_tally_cnt, bpffs_vlog_text(&log));
+	else
+		created_objs++;
+	bpffs_object_put_maps(obj, maps);
+	bpffs_vlog_free(&log);
+}
+
 static void check_inventory(const struct bpffs_object *obj, const char *rel)
 {
 	const struct inv_row *r = inventory_find(rel);
-	u32 main_sum = 0, globals = 0;
+	u32 main_sum = 0, globals = 0, legacy = 0, btf = 0;
 
 	CHECK(r != NULL);
 	if (!r || r->insns < 0)	/* not parsed by the inventory's tool */
@@ -167,6 +208,15 @@ static void check_inventory(const struct bpffs_object *obj, const char *rel)
 	else
 		CHECK(obj->prog_cnt >= 1 && obj->prog_cnt <= (u32)r->sub);
 	CHECK(main_sum <= obj->insn_total);
+	for (u32 i = 0; i < obj->map_cnt; i++) {
+		legacy += obj->maps[i].kind == BPFFS_OBJ_MAP_LEGACY;
+		btf += obj->maps[i].kind == BPFFS_OBJ_MAP_BTF;
+	}
+	if (r->legacy_maps >= 0) {
+		CHECK_EQ(legacy, r->legacy_maps);
+		CHECK_EQ(btf, r->btf_maps);
+	}
+	maps_total += obj->map_cnt;
 }
 
 static char names[2][512];
@@ -201,6 +251,7 @@ static void open_one(const char *dir, const char *rel)
 				check_prog(obj, &obj->progs[i]);
 				unknown_type += obj->progs[i].type == 0;
 			}
+			create_all(obj);
 		}
 	}
 	bpffs_object_free(obj);
@@ -248,6 +299,7 @@ int main(void)
 {
 	const char *dir = getenv("BPFFS_SAMPLES");
 	struct stat st;
+	int rc;
 
 	if (!dir)
 		dir = "../shared/ebpf-samples";
@@ -258,10 +310,16 @@ int main(void)
 	inventory_load(dir);
 	TEST("the corpus inventory lists objects") CHECK(inv_cnt > 100);
 	walk(dir, "");
-	printf("# loaded %d/%d objects, %d programs (%d with a type the section does not say)\n",
-	       opened, objs, progs_total, unknown_type);
+	rc = harness_done();	/* the tally goes after the last test line */
+	printf("# loaded %d/%d objects, %d programs (%d with a type the section does not say), "
+	       "%d maps\n", opened, objs, progs_total, unknown_type, maps_total);
 	for (int i = 0; i < tally_cnt; i++)
 		printf("#   %3d  %s\n", tallies[i].n, tallies[i].reason);
+	printf("# maps and programs created for %d/%d opened objects; failures:\n", created_objs,
+	       opened);
+	for (int i = 0; i < create_tally_cnt; i++)
+		printf("#   %3d  %s\n", create_tallies[i].n, create_tallies[i].reason);
+	bpffs_rcu_barrier();
 	free(inv);
-	return harness_done();
+	return rc;
 }

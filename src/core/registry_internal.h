@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/* Registry tables, shared by registry.c and the load pipeline (load.c). */
+#ifndef BPFFS_REGISTRY_INTERNAL_H
+#define BPFFS_REGISTRY_INTERNAL_H
+
+#include <pthread.h>
+
+#include "registry.h"
+
+struct registry_map {
+	struct bpffs_map *map;		/* the registry's reference */
+	u32 users;			/* loaded objects using it */
+	bool held;			/* pinned by name or made by mkdir: outlives its users */
+};
+
+struct bpffs_registry {
+	pthread_rwlock_t lock;		/* guards everything below */
+	struct bpffs_loaded_obj **objs;
+	u32 obj_cnt, obj_cap;
+	struct bpffs_prog **progs;
+	u32 prog_cnt, prog_cap;
+	struct registry_map *maps;
+	u32 map_cnt, map_cap;
+	u32 next_obj_id, next_prog_id, next_map_id;
+};
+
+int registry_find_obj_locked(struct bpffs_registry *reg, const char *name);
+int registry_find_prog_locked(struct bpffs_registry *reg, const char *name);
+int registry_find_map_locked(struct bpffs_registry *reg, const char *name);
+int registry_reserve_locked(struct bpffs_registry *reg, u32 objs, u32 progs, u32 maps);
+void registry_insert_map_locked(struct bpffs_registry *reg, struct bpffs_map *map, u32 users,
+				bool held);
+void registry_release_map_locked(struct bpffs_registry *reg, u32 i);
+
+#endif /* BPFFS_REGISTRY_INTERNAL_H */

@@ -1,0 +1,45 @@
+# SPDX-License-Identifier: MIT
+#
+# Mounting a fresh bpffs-user for one bats file (load from setup_file):
+#   bpffs_mount [extra daemon args]   sets MNT, DAEMON_PID, DAEMON_LOG
+#   bpffs_unmount                     fusermount3 -u, waits for the daemon
+# The daemon runs in the foreground with fd 3 closed (bats waits on fd 3).
+
+bpffs_bin() {
+	local root
+	root="$(cd "$BATS_TEST_DIRNAME/../.." && pwd)"
+	echo "${BPFFS_BIN:-$root/build/bpffs-user}"
+}
+
+# wait_for CMD...: retry for up to 5 s
+wait_for() {
+	local i
+	for i in $(seq 100); do
+		"$@" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+bpffs_mount() {
+	BIN="$(bpffs_bin)"
+	export BIN
+	[ -x "$BIN" ] || return 1
+	MNT="$BATS_FILE_TMPDIR/mnt"
+	DAEMON_LOG="$BATS_FILE_TMPDIR/daemon.log"
+	mkdir -p "$MNT"
+	"$BIN" "$MNT" -f "$@" 3>&- >"$DAEMON_LOG" 2>&1 &
+	DAEMON_PID=$!
+	export MNT DAEMON_PID DAEMON_LOG
+	wait_for mountpoint -q "$MNT"
+}
+
+bpffs_unmount() {
+	if [ -n "${MNT:-}" ] && mountpoint -q "$MNT"; then
+		fusermount3 -u "$MNT" 2>/dev/null || umount -l "$MNT"
+	fi
+	if [ -n "${DAEMON_PID:-}" ]; then
+		wait_for bash -c "! kill -0 $DAEMON_PID 2>/dev/null" || kill -KILL "$DAEMON_PID"
+	fi
+	return 0
+}

@@ -49,7 +49,7 @@ EXAMPLE_OBJS := $(EXAMPLE_SRCS:examples/%.bpf.c=$(BUILD)/examples/%.bpf.o)
 TEST_BPF_SRCS := $(wildcard tests/bpf/*.bpf.c)
 TEST_BPF_OBJS := $(TEST_BPF_SRCS:tests/bpf/%.bpf.c=$(BUILD)/tests/bpf/%.bpf.o)
 
-.PHONY: all deps test run bench install clean unit-tests bpf-objs check-deps check-tsan fuzz-jit check-asan fuzz-elf unit-bins
+.PHONY: all deps test run bench install clean unit-tests bpf-objs check-deps check-tsan fuzz-jit check-asan san-build fuzz-elf unit-bins
 all: $(BIN) $(UNIT_BINS) $(TOOL_BINS)
 
 deps:
@@ -86,20 +86,25 @@ bpf-objs: $(EXAMPLE_OBJS) $(TEST_BPF_OBJS)
 
 unit-bins: $(UNIT_BINS)
 
-# Unit tests (ELF corpus included) built and run under ASan + UBSan.
+# Sanitizer builds (issue 9): everything (library, unit tests, tools, daemon,
+# BPF objects) under ASan+UBSan in $(ASAN_BUILD), the concurrency tests under
+# TSan in $(TSAN_BUILD). `make test` builds both and tests/run-all.sh runs the
+# unit tests, conformance and bats suites against them (tests/san/suites.sh);
+# any sanitizer report fails the run. check-asan / check-tsan run only those.
 ASAN_BUILD ?= $(BUILD)-asan
+TSAN_BUILD ?= $(BUILD)-tsan
+ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer
+san-build:
+	$(MAKE) BUILD=$(ASAN_BUILD) SAN="$(ASAN_FLAGS)" all bpf-objs
+	$(MAKE) BUILD=$(TSAN_BUILD) SAN=-fsanitize=thread $(TSAN_BUILD)/tests/test_maps_stress
+
 check-asan:
-	$(MAKE) BUILD=$(ASAN_BUILD) SAN="-fsanitize=address,undefined -fno-omit-frame-pointer" \
-		unit-bins bpf-objs
-	@fail=0; for t in $(ASAN_BUILD)/tests/test_*; do \
-		BUILD=$(ASAN_BUILD) ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 \
-			$$t >$$t.tap 2>$$t.err || { fail=1; echo "FAIL $$t"; tail -20 $$t.err; }; \
-		echo "$$t: $$(grep -c '^ok' $$t.tap) ok, $$(grep -c '^not ok' $$t.tap) not ok"; \
-	done; exit $$fail
+	$(MAKE) BUILD=$(ASAN_BUILD) SAN="$(ASAN_FLAGS)" all bpf-objs
+	@BUILD=$(BUILD) SAN_BUILD=$(ASAN_BUILD) TSAN_BUILD=/nonexistent SUITES=san ./tests/run-all.sh
 
 # libFuzzer target for the ELF loader (clang); run: $(BUILD)/fuzz-elf DIR -max_total_time=600
 FUZZ_ELF_SRCS := tests/fuzz/fuzz_elf.c src/core/elf.c src/core/elf_maps.c src/core/elf_reloc.c \
-		 src/core/btf.c src/core/object.c src/core/vlog.c src/core/log.c
+		 src/core/btf.c src/core/object.c src/core/vlog.c src/core/log.c src/maps/cpu.c
 fuzz-elf: $(BUILD)/fuzz-elf
 $(BUILD)/fuzz-elf: $(FUZZ_ELF_SRCS) $(wildcard src/core/*.h)
 	@mkdir -p $(dir $@)
@@ -109,6 +114,7 @@ $(BUILD)/fuzz-elf: $(FUZZ_ELF_SRCS) $(wildcard src/core/*.h)
 
 test: deps
 	$(MAKE) all bpf-objs
+	$(MAKE) san-build
 	@BUILD=$(BUILD) ./tests/run-all.sh
 
 run: deps
@@ -121,9 +127,10 @@ bench: deps
 
 # Long differential run of the JIT against the interpreter (issue 6).
 FUZZ_COUNT ?= 1000000
-fuzz-jit: $(BUILD)/tests/jit_diff
+fuzz-jit: $(BUILD)/tests/jit_diff $(BUILD)/tests/jit_kernel_diff
 	$(BUILD)/tests/jit_diff --count $(FUZZ_COUNT) --size 150
 	$(BUILD)/tests/jit_diff --count $$(( $(FUZZ_COUNT) / 10 )) --seed 50000000 --blind
+	$(BUILD)/tests/jit_kernel_diff --count $$(( $(FUZZ_COUNT) / 20 )) --size 150
 
 install: $(BIN)
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/bpffs-user
@@ -131,8 +138,8 @@ install: $(BIN)
 
 # Maps concurrency stress test under ThreadSanitizer, in its own build dir (CI runs it).
 check-tsan:
-	$(MAKE) BUILD=build-tsan SAN=-fsanitize=thread build-tsan/tests/test_maps_stress
-	TSAN_OPTIONS="halt_on_error=1 exitcode=66" ./build-tsan/tests/test_maps_stress
+	$(MAKE) BUILD=$(TSAN_BUILD) SAN=-fsanitize=thread $(TSAN_BUILD)/tests/test_maps_stress
+	TSAN_OPTIONS="halt_on_error=1 exitcode=66" ./$(TSAN_BUILD)/tests/test_maps_stress
 
 clean:
 	rm -rf $(BUILD)

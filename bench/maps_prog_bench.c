@@ -83,7 +83,7 @@ static double ours_run(struct bpffs_map *map, const struct bpf_insn *insns, u32 
 {
 	struct bpffs_prog *p = NULL;
 	u32 n = (u32)(2000000 * scale);
-	u64 t0;
+	u64 t0 = 0;
 
 	if (bpffs_prog_alloc("bench", BPF_PROG_TYPE_SOCKET_FILTER, insns, cnt, &p))
 		return -1;

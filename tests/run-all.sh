@@ -38,6 +38,8 @@ run_suite() {	# $1 = name, rest = command
 	fi
 }
 
+# SUITES=san runs only the sanitizer suites (make check-asan)
+if [ "${SUITES:-all}" != san ]; then
 for t in "$BUILD"/tests/test_*; do
 	[ -x "$t" ] || continue
 	run_suite "$(basename "$t")" "$t"
@@ -56,6 +58,11 @@ for b in tests/bats/*.bats; do
 	[ -f "$b" ] || continue
 	run_suite "$(basename "$b")" bats --tap "$b"
 done
+
+fi
+
+# The same suites under ASan+UBSan, concurrency tests under TSan (if built)
+. tests/san/suites.sh
 
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]

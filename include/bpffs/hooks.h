@@ -13,7 +13,8 @@
  *                                                (regs zero, sample_period = period in ns)
  *   SEC("inotify")      hooks/inotify/PATH       struct bpffs_inotify_ctx
  *   SEC("socket")       hooks/socket/IFNAME      the uapi struct __sk_buff: len, protocol,
- *                                                pkt_type, ifindex, ingress_ifindex, tstamp;
+ *                                                pkt_type, ifindex, ingress_ifindex, tstamp,
+ *                                                vlan_present/vlan_tci/vlan_proto;
  *                                                LD_ABS/LD_IND and bpf_skb_load_bytes read
  *                                                the frame from its Ethernet header; the
  *                                                return value is the number of bytes to

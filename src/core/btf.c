@@ -142,7 +142,7 @@ static int ext_section(struct elf_ctx *ctx, enum ext_kind kind, const u8 *p, u32
 	const struct btf *btf = ctx->obj->btf;
 	u32 rec_size, name_off, num;
 	struct elf_code *code;
-	struct ext_rec r;
+	struct ext_rec r = { 0 };
 	const char *sec;
 	int err;
 
@@ -168,6 +168,7 @@ static int ext_section(struct elf_ctx *ctx, enum ext_kind kind, const u8 *p, u32
 			return elf_err(ctx, -EINVAL, ".BTF.ext: %s for unknown section '%s'",
 				       ext_names[kind], sec ? sec : "?");
 		for (u32 i = 0; i < num; i++, off += rec_size) {
+			memset(&r, 0, sizeof(r));
 			memcpy(&r, p + off, sizeof(r) < rec_size ? sizeof(r) : rec_size);
 			err = ext_record(ctx, kind, code, &r);
 			if (err)

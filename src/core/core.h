@@ -13,6 +13,7 @@
 #include "vlog.h"
 #include "log.h"
 #include "registry.h"
+#include "object.h"	/* BPF objects (ELF loader) */
 
 struct bpffs_map;
 struct bpffs_prog;
@@ -178,7 +179,7 @@ struct bpffs_prog {
 	/* statistics, updated atomically */
 	u64 run_cnt;
 	u64 run_time_ns;
-	char tag[17];			/* hex sha1 prefix, like the kernel's */
+	char tag[17];			/* hex SHA-256 prefix, like the kernel's */
 	char license[64];
 	/* set by the load pipeline (registry.c) */
 	char *verifier_log;		/* kept verifier log text, owned */

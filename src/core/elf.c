@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -446,6 +447,13 @@ static int elf_pipeline(struct elf_ctx *ctx)
 	return err;
 }
 
+static pthread_once_t elf_once = PTHREAD_ONCE_INIT;
+
+static void elf_lib_init(void)
+{
+	elf_version(EV_CURRENT);
+}
+
 int bpffs_object_open(const void *buf, size_t size, const char *name,
 		      const struct bpffs_open_opts *opts, struct bpffs_vlog *log,
 		      struct bpffs_object **out)
@@ -469,7 +477,7 @@ int bpffs_object_open(const void *buf, size_t size, const char *name,
 	}
 	memcpy(ctx.image, buf, size);
 	object_set_name(ctx.obj, name);
-	elf_version(EV_CURRENT);
+	pthread_once(&elf_once, elf_lib_init);
 	ctx.elf = elf_memory(ctx.image, size);
 	if (!ctx.elf) {
 		err = elf_err(&ctx, -EINVAL, "not an ELF file: %s", elf_errmsg(-1));
@@ -502,6 +510,11 @@ int bpffs_object_open_file(const char *path, const struct bpffs_open_opts *opts,
 	if (fd < 0 || fstat(fd, &st)) {
 		err = -errno;
 		bpffs_vlog_printf(log, "%s: %s\n", path, strerror(errno));
+		goto err_close;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		bpffs_vlog_printf(log, "%s: not a regular file\n", path);
+		err = -EINVAL;
 		goto err_close;
 	}
 	if ((u64)st.st_size > BPFFS_OBJECT_MAX_SIZE) {

@@ -42,9 +42,9 @@ static int elf_add_map(struct elf_ctx *ctx, const char *name, enum bpffs_obj_map
 }
 
 /*
- * What loaders do to definitions before creating maps (perf event arrays
- * with max_entries 0 keep it: creation makes it one slot per CPU, as
- * libbpf does, see bpffs_object_create_maps); perf event arrays have
+ * What loaders do to definitions before creating maps: perf event arrays
+ * with max_entries 0 get one slot per CPU (libbpf), here the user-space
+ * CPU slots programs run on (bpffs_nr_cpus); perf event arrays have
  * 4-byte keys and values and ring buffers none whatever type the program
  * declared for its records (cilium/ebpf's `__type(value, struct event)`);
  * map-in-map and prog-array values are 4-byte ids (samples/bpf leaves 0).
@@ -53,6 +53,8 @@ static void elf_fix_attr(struct bpffs_map_attr *attr)
 {
 	switch (attr->map_type) {
 	case BPF_MAP_TYPE_PERF_EVENT_ARRAY:
+		if (!attr->max_entries)
+			attr->max_entries = bpffs_nr_cpus();
 		if (attr->key_size != 4 || attr->value_size != 4) {
 			attr->key_size = attr->value_size = 4;
 			attr->btf_key_type_id = attr->btf_value_type_id = 0;
@@ -121,13 +123,22 @@ static int legacy_parse_def(struct elf_ctx *ctx, const u8 *p, size_t def_sz,
 	a->max_entries = get_u32(p, def_sz, 12);
 	a->map_flags = get_u32(p, def_sz, 16);
 	if (def_sz == 28) {
-		/* samples/bpf bpf_load.h: inner_map_idx, numa_node */
+		/*
+		 * Two layouts share this size: samples/bpf's bpf_load.h
+		 * (inner_map_idx, numa_node) and older iproute2/Cilium
+		 * bpf_elf_map (id, pinning). Map-in-map types only make sense
+		 * in the first; a pinning value only in the second.
+		 */
 		u32 inner = get_u32(p, def_sz, 20);
 
+		pin = get_u32(p, def_sz, 24);
 		/* an index among all legacy maps; checked once all are known */
 		if (a->map_type == BPF_MAP_TYPE_ARRAY_OF_MAPS ||
 		    a->map_type == BPF_MAP_TYPE_HASH_OF_MAPS)
 			a->inner_map_idx = inner;
+		else if (!(a->map_flags & BPF_F_NUMA_NODE) &&
+			 (pin == PIN_OBJECT_NS || pin == PIN_GLOBAL_NS))
+			m->pinning = BPFFS_PIN_BY_NAME;
 	} else if (def_sz >= 36) {
 		/* iproute2 struct bpf_elf_map: id, pinning, inner_id, inner_idx */
 		*ids = get_u32(p, def_sz, 20);
@@ -522,8 +533,9 @@ static int elf_data_map(struct elf_ctx *ctx, size_t shndx, const char *sec,
 			       sec, (unsigned long long)shdr->sh_size);
 	if (shdr->sh_type != SHT_NOBITS && !(data = elf_sec_data(ctx, shndx)))
 		return elf_err(ctx, -EINVAL, "section '%s': contents out of bounds", sec);
-	/* libbpf's naming: up to 8 characters of the object name, then the section */
-	snprintf(name, sizeof(name), "%.8s%s", ctx->obj->name, sec);
+	/* "<object><section>" ("prog.rodata"), libbpf's naming without its 8-char cut */
+	snprintf(name, sizeof(name), "%.*s%s", (int)(sizeof(name) - 1 - strnlen(sec, 31)),
+		 ctx->obj->name, sec);
 	err = elf_add_map(ctx, name, BPFFS_OBJ_MAP_DATA, &m);
 	if (err)
 		return err;
@@ -568,6 +580,52 @@ static int elf_data_maps(struct elf_ctx *ctx)
 	return 0;
 }
 
+static bool map_is_template(const struct bpffs_object *obj, u32 i)
+{
+	for (u32 j = 0; j < obj->map_cnt; j++)
+		if (obj->maps[j].attr.inner_map_idx == i)
+			return true;
+	return false;
+}
+
+/*
+ * Put inner-map templates before every other map (stable), so that creating
+ * maps in index order always finds a map-in-map's template already made.
+ * Runs before anything else records map indices, except inner_map_idx and
+ * ctx->btf_maps, which are renumbered.
+ */
+static int elf_order_maps(struct elf_ctx *ctx)
+{
+	struct bpffs_object *obj = ctx->obj;
+	struct bpffs_obj_map *sorted;
+	u32 *new_idx, n = 0;
+
+	if (!obj->map_cnt)
+		return 0;
+	sorted = malloc(obj->map_cnt * sizeof(*sorted));
+	new_idx = malloc(obj->map_cnt * sizeof(*new_idx));
+	if (!sorted || !new_idx) {
+		free(sorted);
+		free(new_idx);
+		return -ENOMEM;
+	}
+	for (int pass = 0; pass < 2; pass++)
+		for (u32 i = 0; i < obj->map_cnt; i++)
+			if (map_is_template(obj, i) == (pass == 0)) {
+				new_idx[i] = n;
+				sorted[n++] = obj->maps[i];
+			}
+	for (u32 i = 0; i < obj->map_cnt; i++)
+		if (sorted[i].attr.inner_map_idx < obj->map_cnt)	/* validated: else -1 */
+			sorted[i].attr.inner_map_idx = new_idx[sorted[i].attr.inner_map_idx];
+	for (u32 i = 0; i < ctx->btf_map_cnt; i++)
+		ctx->btf_maps[i].map_idx = new_idx[ctx->btf_maps[i].map_idx];
+	memcpy(obj->maps, sorted, obj->map_cnt * sizeof(*sorted));
+	free(sorted);
+	free(new_idx);
+	return 0;
+}
+
 int elf_collect_maps(struct elf_ctx *ctx)
 {
 	GElf_Shdr shdr;
@@ -589,6 +647,8 @@ int elf_collect_maps(struct elf_ctx *ctx)
 		err = elf_btf_maps(ctx);
 	if (!err)
 		err = elf_data_maps(ctx);
+	if (!err)
+		err = elf_order_maps(ctx);
 	return err;
 }
 

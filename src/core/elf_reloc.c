@@ -459,6 +459,7 @@ static int link_prog(struct elf_ctx *ctx, u32 fi, struct bpffs_obj_prog *p)
 	snprintf(p->section, sizeof(p->section), "%s", ctx->code[f->sec].name);
 	prog_set_type(ctx, p);	/* attach_target points into p->section */
 	p->main_insn_cnt = f->cnt;
+	p->sec_insn_off = f->start;
 	err = link_append(&l, fi, &base);
 	for (u32 u = 0; !err && u < l.unit_cnt; u++)
 		err = link_unit(&l, u);

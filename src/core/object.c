@@ -33,6 +33,14 @@ void bpffs_object_free(struct bpffs_object *obj)
 	free(obj);
 }
 
+struct btf *bpffs_object_take_btf(struct bpffs_object *obj)
+{
+	struct btf *btf = obj->btf;
+
+	obj->btf = NULL;
+	return btf;
+}
+
 struct bpffs_obj_prog *bpffs_object_find_prog(const struct bpffs_object *obj, const char *name)
 {
 	for (u32 i = 0; i < obj->prog_cnt; i++)

@@ -67,8 +67,9 @@ enum bpffs_obj_map_kind {
 };
 
 /*
- * A map the object asks for (max_entries 0 for a perf event array means
- * one slot per CPU, filled in at creation). attr.inner_map_idx is the index of the
+ * A map the object asks for, ready for bpffs_map_create (a perf event
+ * array's max_entries 0 is already one slot per CPU). Global data maps are
+ * named "<object><section>" ("prog.rodata"). attr.inner_map_idx is the index of the
  * template in obj->maps for map-in-map types, else (u32)-1; attr.inner_map
  * is left NULL (the loader fills it once the template exists).
  */
@@ -97,6 +98,7 @@ struct bpffs_obj_prog {
 	struct bpf_insn *insns;	/* entry function + appended subprograms */
 	u32 insn_cnt;
 	u32 main_insn_cnt;	/* entry function alone (as in llvm-objdump) */
+	u32 sec_insn_off;	/* where the entry function starts in its section */
 	bool is_static;		/* STB_LOCAL entry function (old Cilium tail calls) */
 	/* the program's map list: LD_IMM64 imm N refers to obj->maps[map_idx[N]] */
 	u32 *map_idx;
@@ -148,6 +150,14 @@ int bpffs_object_open(const void *buf, size_t size, const char *name,
 int bpffs_object_open_file(const char *path, const struct bpffs_open_opts *opts,
 			   struct bpffs_vlog *log, struct bpffs_object **out);
 void bpffs_object_free(struct bpffs_object *obj);
+
+/*
+ * Detach the object's BTF (NULL if none) so that it outlives the object:
+ * map key/value type ids (attr.btf_key_type_id...) index into it, and the
+ * line info strings point into it. The caller frees it with btf__free()
+ * (libbpf), e.g. when the loaded object is unloaded.
+ */
+struct btf *bpffs_object_take_btf(struct bpffs_object *obj);
 
 /* Lookups by name; NULL if absent. */
 struct bpffs_obj_prog *bpffs_object_find_prog(const struct bpffs_object *obj, const char *name);
@@ -225,5 +235,9 @@ int bpffs_object_fill_prog_arrays(const struct bpffs_object *obj, struct bpffs_m
 int bpffs_object_load_simple(const char *path, const char *prog_name,
 			     const struct bpffs_open_opts *opts, struct bpffs_vlog *log,
 			     struct bpffs_prog **out);
+/* The same from @size bytes already read (@name as for bpffs_object_open). */
+int bpffs_object_load_buf(const void *buf, size_t size, const char *name, const char *prog_name,
+			  const struct bpffs_open_opts *opts, struct bpffs_vlog *log,
+			  struct bpffs_prog **out);
 
 #endif /* BPFFS_OBJECT_H */

@@ -74,9 +74,6 @@ static int create_one(const struct bpffs_object *obj, u32 i, struct bpffs_map **
 
 	if (attr.inner_map_idx != (u32)-1)
 		attr.inner_map = maps[attr.inner_map_idx];
-	/* max_entries 0: one slot per (user-space) CPU, as libbpf does */
-	if (attr.map_type == BPF_MAP_TYPE_PERF_EVENT_ARRAY && !attr.max_entries)
-		attr.max_entries = bpffs_nr_cpus();
 	err = bpffs_map_create(&attr, log, &maps[i]);
 	if (err)
 		return err;
@@ -212,19 +209,13 @@ int bpffs_object_fill_prog_arrays(const struct bpffs_object *obj, struct bpffs_m
 	return 0;
 }
 
-int bpffs_object_load_simple(const char *path, const char *prog_name,
-			     const struct bpffs_open_opts *opts, struct bpffs_vlog *log,
-			     struct bpffs_prog **out)
+static int load_simple(struct bpffs_object *obj, const char *path, const char *prog_name,
+		       struct bpffs_vlog *log, struct bpffs_prog **out)
 {
-	struct bpffs_object *obj;
 	struct bpffs_map **maps;
 	u32 idx = 0;
 	int err;
 
-	*out = NULL;
-	err = bpffs_object_open_file(path, opts, log, &obj);
-	if (err)
-		return err;
 	if (prog_name) {
 		const struct bpffs_obj_prog *p = bpffs_object_find_prog(obj, prog_name);
 
@@ -242,4 +233,28 @@ int bpffs_object_load_simple(const char *path, const char *prog_name,
 	}
 	bpffs_object_free(obj);
 	return err;
+}
+
+int bpffs_object_load_simple(const char *path, const char *prog_name,
+			     const struct bpffs_open_opts *opts, struct bpffs_vlog *log,
+			     struct bpffs_prog **out)
+{
+	struct bpffs_object *obj;
+	int err;
+
+	*out = NULL;
+	err = bpffs_object_open_file(path, opts, log, &obj);
+	return err ? err : load_simple(obj, path, prog_name, log, out);
+}
+
+int bpffs_object_load_buf(const void *buf, size_t size, const char *name, const char *prog_name,
+			  const struct bpffs_open_opts *opts, struct bpffs_vlog *log,
+			  struct bpffs_prog **out)
+{
+	struct bpffs_object *obj;
+	int err;
+
+	*out = NULL;
+	err = bpffs_object_open(buf, size, name, opts, log, &obj);
+	return err ? err : load_simple(obj, name, prog_name, log, out);
 }

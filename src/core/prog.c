@@ -13,6 +13,7 @@
 #include "core.h"
 #include "../maps/maps.h"
 #include "../jit/jit.h"
+#include "sha256.h"
 
 int bpffs_prog_alloc(const char *name, u32 type, const struct bpf_insn *insns, u32 cnt,
 		     struct bpffs_prog **out)
@@ -36,6 +37,35 @@ int bpffs_prog_alloc(const char *name, u32 type, const struct bpf_insn *insns, u
 	snprintf(prog->name, sizeof(prog->name), "%s", name ? name : "");
 	*out = prog;
 	return 0;
+}
+
+/*
+ * The kernel's program tag: SHA-256 (Linux 6.18; SHA-1 before) of the instructions with the map
+ * references of LD_IMM64 blanked (they differ between loads), first 8 bytes
+ * in hex. bpftool and `info` print the same tag for the same program.
+ */
+static void prog_compute_tag(struct bpffs_prog *prog)
+{
+	struct bpf_insn *copy = malloc(sizeof(*copy) * prog->insn_cnt);
+	u8 digest[32];
+	u32 i;
+
+	if (!copy)
+		return;
+	memcpy(copy, prog->insns, sizeof(*copy) * prog->insn_cnt);
+	for (i = 0; i + 1 < prog->insn_cnt; i++) {
+		if (!bpffs_insn_is_wide(&copy[i]))
+			continue;
+		if (copy[i].src_reg == BPF_PSEUDO_MAP_FD || copy[i].src_reg == BPF_PSEUDO_MAP_VALUE) {
+			copy[i].imm = 0;
+			copy[i + 1].imm = 0;
+		}
+		i++;
+	}
+	bpffs_sha256(copy, sizeof(*copy) * prog->insn_cnt, digest);
+	for (i = 0; i < 8; i++)
+		snprintf(prog->tag + 2 * i, 3, "%02x", digest[i]);
+	free(copy);
 }
 
 void bpffs_prog_get(struct bpffs_prog *prog)
@@ -83,6 +113,7 @@ int bpffs_prog_prepare(struct bpffs_prog *prog, struct bpffs_vlog *log)
 	err = bpffs_interp_prepare(prog, log);
 	if (err)
 		return err;
+	prog_compute_tag(prog);
 	if (prog->runtime != BPFFS_RUNTIME_JIT || !bpffs_jit_available())
 		return 0;
 	err = bpffs_jit_compile(prog, &jit_log);

@@ -25,6 +25,7 @@ struct bpffs_registry;
 struct bpffs_pending_map;
 struct bpffs_fmt_entry;
 struct bpffs_load_failure;
+struct bpffs_trace_ring;
 
 /* Called by a readdir op for each entry; returns nonzero when the buffer is full. */
 typedef int (*bpffs_fill_fn)(void *ctx, const char *name, mode_t mode, u64 ino, off_t next_off);
@@ -114,6 +115,9 @@ struct bpffs_file {
 	void *priv;			/* kind-private (readdir cursor, ...) */
 	/* readdir paging: the cookie after the last entry emitted */
 	off_t dir_off;
+	/* set by the FUSE layer for blocking reads: -EINTR, 1 (unmount) or 0 */
+	int (*interrupted)(void *arg);
+	void *intr_arg;
 };
 
 #define BPFFS_NAME_BUCKETS 4096
@@ -140,7 +144,10 @@ struct bpffs_fs {
 	/* progs/.log: the last load failure per object name (progs_lock) */
 	pthread_mutex_t progs_lock;
 	struct bpffs_load_failure *failures;
-	u32 runtime;			/* enum bpffs_runtime for loads (-o runtime=) */
+	u32 runtime;			/* enum bpffs_runtime for loads */
+	struct bpffs_trace_ring *trace;	/* trace_pipe.c */
+	bool single_threaded;		/* -s: never block a request */
+	void *session;			/* struct fuse_session *, for ops.c only */
 };
 
 /* ---- node table (nodes.c) ------------------------------------------------ */
@@ -210,6 +217,9 @@ static inline void bpffs_file_wreset(struct bpffs_file *file)
 
 /* maps/ state of a mount (maps_dir.c): set up and freed with the fs. */
 void bpffs_maps_fini(struct bpffs_fs *fs);
+/* trace_pipe's ring, registered as bpf_trace_printk's sink (trace_pipe.c). */
+int bpffs_trace_ring_create(struct bpffs_fs *fs);
+void bpffs_trace_ring_destroy(struct bpffs_fs *fs);
 /* progs/ state of a mount (progs_dir.c). */
 void bpffs_progs_fini(struct bpffs_fs *fs);
 

@@ -120,6 +120,8 @@ static int mount_and_serve(struct fuse_args *args, struct fuse_cmdline_opts *o)
 		ret = 2;
 		goto err_fs;
 	}
+	fs->session = se;
+	fs->single_threaded = o->singlethread;
 	if (fuse_set_signal_handlers(se))
 		goto err_session;
 	if (fuse_session_mount(se, o->mountpoint)) {

@@ -339,7 +339,7 @@ static int map_dir_unlink(struct bpffs_node *dir, const char *name)
 struct map_cursor {
 	off_t next_off;
 	bool have_key;
-	u8 key[];
+	u8 key[] __attribute__((aligned(8)));	/* map ops may load it as u32/u64 */
 };
 
 static struct map_cursor *cursor_of(struct bpffs_file *file, u32 key_size)

@@ -17,6 +17,7 @@
 
 #include "internal.h"
 #include "../core/registry.h"
+#include "../maps/maps.h"
 
 static size_t ino_bucket(const struct bpffs_fs *fs, u64 ino)
 {
@@ -302,7 +303,9 @@ int bpffs_fs_create(struct bpffs_fs **out)
 	fs->root->refs = 1;		/* pinned until bpffs_fs_destroy */
 	fs->next_ino = 2;
 	hash_locked(fs->root);
-	err = bpffs_root_populate(fs->root);
+	err = bpffs_trace_ring_create(fs);
+	if (!err)
+		err = bpffs_root_populate(fs->root);
 	if (err)
 		goto err_destroy;
 	*out = fs;
@@ -345,6 +348,9 @@ void bpffs_fs_destroy(struct bpffs_fs *fs)
 	bpffs_maps_fini(fs);
 	bpffs_progs_fini(fs);
 	bpffs_registry_destroy(fs->reg);
+	bpffs_trace_ring_destroy(fs);
+	/* maps and programs are freed after a grace period: wait for it */
+	bpffs_rcu_barrier();
 	pthread_mutex_destroy(&fs->progs_lock);
 	pthread_mutex_destroy(&fs->maps_lock);
 	pthread_mutex_destroy(&fs->lock);

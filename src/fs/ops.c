@@ -19,6 +19,11 @@ static struct bpffs_fs *req_fs(fuse_req_t req)
 	return fuse_req_userdata(req);
 }
 
+static struct bpffs_file *fi_file(struct fuse_file_info *fi)
+{
+	return (struct bpffs_file *)(uintptr_t)fi->fh;
+}
+
 static void reply_entry(fuse_req_t req, const struct bpffs_entry *e)
 {
 	struct fuse_entry_param ep;
@@ -147,22 +152,32 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		bpffs_fs_release(f);
 }
 
-static struct bpffs_file *fi_file(struct fuse_file_info *fi)
+
+/* For reads that may block (trace_pipe): Ctrl-C on the reader, or unmount. */
+static int req_stop(void *arg)
 {
-	return (struct bpffs_file *)(uintptr_t)fi->fh;
+	fuse_req_t req = arg;
+
+	if (fuse_req_interrupted(req))
+		return -EINTR;
+	return fuse_session_exited(req_fs(req)->session) ? 1 : 0;
 }
 
 static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
 	char *buf = malloc(size ? size : 1);
+	struct bpffs_file *f = fi_file(fi);
 	ssize_t n;
 
 	if (!buf) {
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	n = bpffs_fs_read(fi_file(fi), buf, size, off);
+	f->interrupted = req_stop;
+	f->intr_arg = req;
+	n = bpffs_fs_read(f, buf, size, off);
+	f->interrupted = NULL;
 	if (n < 0)
 		fuse_reply_err(req, (int)-n);
 	else

@@ -101,9 +101,3 @@ const struct bpffs_node_ops bpffs_empty_dir_ops = {
 	.mode = S_IFDIR | 0755,
 	.lookup = empty_lookup,
 };
-
-/* trace_pipe: bpf_trace_printk output; reads end at once until a producer exists. */
-const struct bpffs_node_ops bpffs_trace_pipe_ops = {
-	.name = "trace_pipe",
-	.mode = S_IFREG | 0444,
-};

@@ -277,6 +277,7 @@ ssize_t bpffs_capture_read(struct bpffs_capture_reader *r, void *buf, size_t siz
 			   bool nonblock)
 {
 	struct bpffs_capture *cap = r->cap;
+	ssize_t ret;
 	size_t n = 0;
 	u64 drain;
 
@@ -296,14 +297,15 @@ ssize_t bpffs_capture_read(struct bpffs_capture_reader *r, void *buf, size_t siz
 	}
 	if (!r->pend_len && r->pos >= cap->head && read(r->efd, &drain, sizeof(drain)) < 0)
 		drain = 0;	/* already drained */
-	pthread_mutex_unlock(&cap->lock);
 	if (n)
-		return (ssize_t)n;
-	if (r->interrupted) {
-		r->interrupted = false;
-		return -EINTR;
-	}
-	return cap->ended ? 0 : -EAGAIN;
+		ret = (ssize_t)n;
+	else if (r->interrupted)
+		ret = -EINTR;
+	else
+		ret = cap->ended ? 0 : -EAGAIN;
+	r->interrupted = false;
+	pthread_mutex_unlock(&cap->lock);
+	return ret;
 }
 
 int bpffs_capture_poll_fd(struct bpffs_capture_reader *r)

@@ -52,6 +52,7 @@ struct bpffs_link {
 		u64 kept_bytes;		/* socket filter: bytes those verdicts kept */
 		u64 overflows;		/* inotify: IN_Q_OVERFLOW events delivered */
 		u64 expirations;	/* timer: sum of expirations seen by the runs */
+		u64 faults;		/* checked runtime: runs stopped by a violation */
 	} stats;
 };
 
@@ -113,7 +114,8 @@ typedef int (*bpffs_link_cb)(void *arg, struct bpffs_link *link);
  * ln -s MNT/progs/NAME MNT/hooks/TYPE/TARGET/: attach @prog after the hook's
  * other links (programs run in attach order). Takes a reference on @prog.
  * Returns 0 and *out (a reference for the caller; may be NULL), or
- * -EINVAL (program type not accepted by this hook; the log line names both),
+ * -EINVAL (program type not accepted by this hook; the log line names both;
+ * or a program never prepared with bpffs_prog_prepare),
  * -EOPNOTSUPP (kernel-only program type: "cannot be attached"), -EEXIST
  * (the same program is already attached here), -ENOENT (hook removed),
  * or the hook's start error (socket: -EPERM without CAP_NET_RAW).
@@ -186,6 +188,15 @@ void bpffs_capture_close(struct bpffs_capture_reader *r);
  */
 int bpffs_path_escape(const char *path, char *out, size_t size);
 int bpffs_path_unescape(const char *name, char *out, size_t size);
+
+/*
+ * Run the timer thread with SCHED_FIFO priority 1 (@on) or SCHED_OTHER.
+ * Under CPU contention this is what keeps 1 ms timers within ~200 us (the
+ * kernel's RT throttling still leaves 5% to other threads). Off by default:
+ * a heavy program on a short period then competes with real-time priority.
+ * Returns 0, or -EPERM without CAP_SYS_NICE. Called from: any thread.
+ */
+int bpffs_hooks_timer_realtime(bool on);
 
 /* ---- lifecycle ------------------------------------------------------------ */
 

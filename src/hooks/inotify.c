@@ -156,83 +156,107 @@ static int inotify_parse(struct bpffs_hook *hook, const char *target, struct bpf
 	return 0;
 }
 
-/* Hooks watching @wd (all hooks for wd -1), with references. Caller frees. */
-static u32 inotify_find(int wd, struct inotify_hook **out, u32 max)
-{
-	u32 n = 0;
+/*
+ * The watch table as it was when a batch of events was read, with a
+ * reference on each hook: events of the batch are matched against it
+ * without taking in.lock per event. A hook stopped meanwhile still gets the
+ * rest of the batch, through its (possibly empty) link array.
+ */
+struct watch_snap {
+	u32 cnt, cap;
+	struct { int wd; struct inotify_hook *ih; } *w;
+};
 
+static void snap_take(struct watch_snap *snap)
+{
 	pthread_mutex_lock(&in.lock);
-	for (u32 i = 0; i < in.cnt && n < max; i++) {
-		if (wd == -1 || in.watches[i]->wd == wd) {
-			bpffs_hook_hold(in.watches[i]->hook);
-			out[n++] = in.watches[i];
+	if (in.cnt > snap->cap) {
+		void *p = realloc(snap->w, sizeof(*snap->w) * in.cnt);
+
+		if (p) {
+			snap->w = p;
+			snap->cap = in.cnt;
 		}
 	}
+	snap->cnt = 0;
+	for (u32 i = 0; i < in.cnt && i < snap->cap; i++) {
+		bpffs_hook_hold(in.watches[i]->hook);
+		snap->w[snap->cnt].wd = in.watches[i]->wd;
+		snap->w[snap->cnt++].ih = in.watches[i];
+	}
 	pthread_mutex_unlock(&in.lock);
-	return n;
 }
 
-static void inotify_dispatch(struct inotify_hook *ih, const struct inotify_event *ev,
+static void snap_drop(struct watch_snap *snap)
+{
+	for (u32 i = 0; i < snap->cnt; i++)
+		bpffs_hook_put(snap->w[i].ih->hook);
+	snap->cnt = 0;
+}
+
+/* Run the links of @ih on @ctx. Inside bpffs_rcu_read_lock. */
+static void inotify_dispatch(struct inotify_hook *ih, const struct bpffs_inotify_ctx *ctx,
 			     struct bpffs_run_ctx *rc)
 {
-	struct bpffs_inotify_ctx ctx;
-	struct bpffs_link_array *arr;
-	size_t len = ev->len ? strnlen(ev->name, ev->len) : 0;
+	struct bpffs_link_array *arr = bpffs_hook_links(ih->hook);
 
-	memset(&ctx, 0, sizeof(ctx));
-	ctx.mask = ev->mask;
-	ctx.cookie = ev->cookie;
-	if (len >= sizeof(ctx.name))
-		len = sizeof(ctx.name) - 1;
-	ctx.name_len = (u32)len;
-	memcpy(ctx.name, ev->name, len);
-	bpffs_rcu_read_lock();
-	arr = bpffs_hook_links(ih->hook);
 	for (u32 i = 0; i < arr->cnt; i++) {
-		bpffs_hook_run(arr->links[i], &ctx, sizeof(ctx), rc);
-		if (ev->mask & IN_Q_OVERFLOW)
+		bpffs_hook_run(arr->links[i], (void *)ctx, sizeof(*ctx), rc);
+		if (ctx->mask & IN_Q_OVERFLOW)
 			bpffs_stat_add(&arr->links[i]->stats.overflows, 1);
 	}
-	bpffs_rcu_read_unlock();
 }
 
-#define INOTIFY_FANOUT 64
-
-static void inotify_handle(const struct inotify_event *ev, struct bpffs_run_ctx *rc)
+/* One event to every hook watching its descriptor (all hooks for IN_Q_OVERFLOW). */
+static void inotify_handle(const struct watch_snap *snap, const struct inotify_event *ev,
+			   struct bpffs_inotify_ctx *ctx, struct bpffs_run_ctx *rc)
 {
-	struct inotify_hook *hooks[INOTIFY_FANOUT];
-	u32 n = inotify_find(ev->mask & IN_Q_OVERFLOW ? -1 : ev->wd, hooks, INOTIFY_FANOUT);
+	size_t len = ev->len ? strnlen(ev->name, ev->len) : 0;
 
-	for (u32 i = 0; i < n; i++) {
-		inotify_dispatch(hooks[i], ev, rc);
-		bpffs_hook_put(hooks[i]->hook);
-	}
+	if (len >= sizeof(ctx->name))
+		len = sizeof(ctx->name) - 1;
+	if (len < ctx->name_len)	/* no bytes of a longer previous name stay visible */
+		memset(ctx->name + len, 0, ctx->name_len - len);
+	ctx->mask = ev->mask;
+	ctx->cookie = ev->cookie;
+	ctx->name_len = (u32)len;
+	memcpy(ctx->name, ev->name, len);
+	for (u32 i = 0; i < snap->cnt; i++)
+		if ((ev->mask & IN_Q_OVERFLOW) || snap->w[i].wd == ev->wd)
+			inotify_dispatch(snap->w[i].ih, ctx, rc);
 }
 
 static void *inotify_thread(void *arg)
 {
 	char buf[64 * 1024] __attribute__((aligned(__alignof__(struct inotify_event))));
 	struct pollfd pfd = { .fd = in.fd, .events = POLLIN };
+	struct watch_snap snap = { 0, 0, NULL };
+	struct bpffs_inotify_ctx ctx;
 	struct bpffs_run_ctx rc;
 	ssize_t len;
 
+	memset(&ctx, 0, sizeof(ctx));
 	bpffs_hook_worker_init(&rc, "bpffs-inotify");
 	for (;;) {
 		len = read(in.fd, buf, sizeof(buf));
 		if (len <= 0) {
 			if (len < 0 && errno != EAGAIN && errno != EINTR) {
-				pr_warn("hooks/inotify: read failed: %s\n", strerror(errno));
+				pr_warn("hooks/inotify: read failed: %s", strerror(errno));
 				return NULL;
 			}
 			poll(&pfd, 1, -1);
 			continue;
 		}
+		snap_take(&snap);
+		bpffs_rcu_read_lock();
 		for (char *p = buf; p < buf + len;) {
 			const struct inotify_event *ev = (const struct inotify_event *)p;
 
-			inotify_handle(ev, &rc);
+			inotify_handle(&snap, ev, &ctx, &rc);
 			p += sizeof(*ev) + ev->len;
 		}
+		bpffs_rcu_read_unlock();
+		snap_drop(&snap);
 	}
 	return NULL;
 }

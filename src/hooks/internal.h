@@ -104,13 +104,18 @@ static inline u64 bpffs_hook_run(struct bpffs_link *link, void *ctx, u32 ctx_siz
 	rc->depth = 0;
 	rc->region_cnt = 0;
 	rc->fault = 0;
+	/* regions are only recorded in checked mode: say which mode this run is */
+	rc->checked = link->prog->runtime == BPFFS_RUNTIME_CHECKED;
 	bpffs_run_ctx_add_region(rc, ctx, ctx_size, true);
-	if (rc->pkt_data)
-		bpffs_run_ctx_add_region(rc, rc->pkt_data, rc->pkt_len, true);
+	if (rc->pkt_data)	/* only XDP programs may write packet bytes */
+		bpffs_run_ctx_add_region(rc, rc->pkt_data, rc->pkt_len,
+					 link->prog->type == BPF_PROG_TYPE_XDP);
 	t0 = bpffs_hook_now_ns();
 	ret = bpffs_prog_run(link->prog, (u64)(uintptr_t)ctx, 0, rc);
 	bpffs_stat_add(&link->stats.run_time_ns, bpffs_hook_now_ns() - t0);
 	bpffs_stat_add(&link->stats.run_cnt, 1);
+	if (unlikely(rc->fault))
+		bpffs_stat_add(&link->stats.faults, 1);
 	return ret;
 }
 

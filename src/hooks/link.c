@@ -453,6 +453,10 @@ int bpffs_link_attach(struct bpffs_hook *hook, struct bpffs_prog *prog,
 	err = link_check_type(hook, prog, log);
 	if (err)
 		return err;
+	if (!prog->interp && !prog->jited) {
+		bpffs_vlog_printf(log, "program '%s' is not prepared to run\n", prog->name);
+		return -EINVAL;
+	}
 	link = calloc(1, sizeof(*link));
 	node = calloc(1, sizeof(*node));
 	if (!link || !node) {
@@ -612,12 +616,14 @@ int bpffs_link_show(const struct bpffs_link *link, char *buf, size_t size)
 
 	n = (size_t)snprintf(buf, size,
 			     "id: %u\nhook: %s\ntarget: %s\nprog: %s\nprog_id: %u\n"
-			     "prog_type: %s\nattached: %s\nrun_count: %llu\nrun_time_ns: %llu\n",
+			     "prog_type: %s\nattached: %s\nrun_count: %llu\nrun_time_ns: %llu\n"
+			     "faults: %llu\n",
 			     link->id, link->hook->ops->name, link->hook->target, link->prog->name,
 			     link->prog->id, tname ? tname : "unknown",
 			     __atomic_load_n(&link->detached, __ATOMIC_RELAXED) ? "no" : "yes",
 			     (unsigned long long)LOAD(link->stats.run_cnt),
-			     (unsigned long long)LOAD(link->stats.run_time_ns));
+			     (unsigned long long)LOAD(link->stats.run_time_ns),
+			     (unsigned long long)LOAD(link->stats.faults));
 	if (link->hook->ops->show_link)
 		extra = link->hook->ops->show_link(link, n < size ? buf + n : NULL,
 						   n < size ? size - n : 0);

@@ -27,8 +27,14 @@
 #include "internal.h"
 #include "../maps/maps.h"
 
-#define RING_BLOCK_SIZE (1u << 20)
-#define RING_BLOCK_NR 32
+/*
+ * Many small blocks rather than a few large ones: the 1 ms block timeout
+ * closes a block after ~1 ms of traffic however large it is, so at high
+ * rates the number of blocks, not their size, sets how long the worker may
+ * stall before frames drop (256 blocks: ~256 ms at any rate up to ~900k/s).
+ */
+#define RING_BLOCK_SIZE (1u << 17)
+#define RING_BLOCK_NR 256
 #define RING_FRAME_SIZE 2048
 #define RING_BLOCK_TOV_MS 1
 #define TX_BATCH 64
@@ -60,6 +66,7 @@ struct sock_hook {
 	/* PACKET_STATISTICS, accumulated (reading resets the kernel's counters) */
 	u64 stat_packets, stat_drops, stat_freezes;
 	u64 tx_sent, tx_errors;
+	int last_err;			/* last socket error reported (worker only) */
 };
 
 /* Set by the maps module's bpf_redirect_map when it exists. */
@@ -193,6 +200,8 @@ struct frame {
 	u64 ts_ns;
 	u16 protocol;			/* network order */
 	u8 pkttype;
+	bool vlan_present;		/* the ring strips the tag: it is reported here */
+	u16 vlan_tci, vlan_proto;
 };
 
 /* Socket filters: each keeps verdict bytes; the capture keeps the most any kept. */
@@ -211,6 +220,9 @@ static void run_filters(struct sock_hook *sh, struct bpffs_link_array *arr,
 	s.skb.ifindex = (u32)sh->ifindex;
 	s.skb.ingress_ifindex = f->pkttype == PACKET_OUTGOING ? 0 : (u32)sh->ifindex;
 	s.skb.tstamp = f->ts_ns;
+	s.skb.vlan_present = f->vlan_present;
+	s.skb.vlan_tci = f->vlan_tci;
+	s.skb.vlan_proto = f->vlan_proto;
 	if (sh->ring_low) {
 		s.skb.data = (u32)(uintptr_t)f->data;
 		s.skb.data_end = (u32)(uintptr_t)(f->data + f->caplen);
@@ -315,7 +327,12 @@ static void run_xdp(struct sock_hook *sh, struct bpffs_link_array *arr, const st
 			copied = true;
 		}
 		xdp_redirect_reset();
+		/* the whole scratch frame is the program's packet memory (checked mode) */
+		rc->pkt_data = x.hard_start;
+		rc->pkt_len = (u32)(x.frame_end - x.hard_start);
 		v = (u32)bpffs_hook_run(l, &x.md, sizeof(x.md), rc);
+		rc->pkt_data = NULL;
+		rc->pkt_len = 0;
 		xdp_act(sh, l, v, &x);
 		if (v != XDP_PASS)
 			break;
@@ -346,6 +363,10 @@ static void process_block(struct sock_hook *sh, struct tpacket_block_desc *bd,
 		f.ts_ns = (u64)h->tp_sec * 1000000000ull + h->tp_nsec;
 		f.protocol = sll->sll_protocol;
 		f.pkttype = sll->sll_pkttype;
+		f.vlan_present = h->tp_status & TP_STATUS_VLAN_VALID;
+		f.vlan_tci = f.vlan_present ? (u16)h->hv1.tp_vlan_tci : 0;
+		f.vlan_proto = (h->tp_status & TP_STATUS_VLAN_TPID_VALID) ?
+			       htons((u16)h->hv1.tp_vlan_tpid) : 0;
 		run_filters(sh, arr, &f, rc);
 		if (has_xdp && f.pkttype != PACKET_OUTGOING && f.caplen <= XDP_FRAME_MAX)
 			run_xdp(sh, arr, &f, rc);
@@ -355,6 +376,23 @@ static void process_block(struct sock_hook *sh, struct tpacket_block_desc *bd,
 	if (sh->tx.cnt)
 		tx_flush(sh);
 	bpffs_capture_flush(sh->cap);
+}
+
+/*
+ * The socket reported an error (interface down or deleted: ENETDOWN). Clear
+ * it and back off so the worker does not spin; frames resume if the same
+ * interface comes back up. Socket worker thread.
+ */
+static void socket_error(struct sock_hook *sh, struct pollfd *pfd)
+{
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	getsockopt(sh->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+	if (err && err != sh->last_err)
+		pr_warn("hooks/socket/%s: %s", sh->hook->target, strerror(err));
+	sh->last_err = err;
+	poll(&pfd[1], 1, 100);	/* a stop request still ends the wait at once */
 }
 
 static void *socket_thread(void *arg)
@@ -375,6 +413,8 @@ static void *socket_thread(void *arg)
 		      TP_STATUS_USER)) {
 			if (poll(pfd, 2, -1) > 0 && (pfd[1].revents & POLLIN))
 				break;
+			if (pfd[0].revents & POLLERR)
+				socket_error(sh, pfd);
 			continue;
 		}
 		process_block(sh, bd, &rc);
@@ -419,7 +459,7 @@ static int socket_open_rx(struct sock_hook *sh, struct bpffs_vlog *log)
 	if (!sh->ring)
 		goto err;
 	if (!sh->ring_low)
-		pr_warn("hooks/socket/%s: ring above 4 GiB; __sk_buff data/data_end read as 0\n",
+		pr_warn("hooks/socket/%s: ring above 4 GiB; __sk_buff data/data_end read as 0",
 			sh->hook->target);
 	if (bind(sh->fd, (struct sockaddr *)&sll, sizeof(sll)))
 		goto err;
@@ -500,7 +540,7 @@ static void socket_stop(struct bpffs_hook *hook)
 	u64 one = 1;
 
 	if (write(sh->stopfd, &one, sizeof(one)) != sizeof(one))
-		pr_warn("hooks/socket/%s: cannot wake the worker\n", hook->target);
+		pr_warn("hooks/socket/%s: cannot wake the worker", hook->target);
 	pthread_join(sh->thread, NULL);
 	socket_close(sh);
 }

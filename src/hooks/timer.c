@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <linux/bpf.h>
 #include <linux/bpf_perf_event.h>
@@ -32,7 +33,8 @@ static struct {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	pthread_once_t once;
-	bool thread_up;
+	pthread_t thread;
+	bool realtime;			/* protected by lock */
 	struct timer_hook *armed;
 } tw = { .lock = PTHREAD_MUTEX_INITIALIZER, .once = PTHREAD_ONCE_INIT };
 
@@ -174,6 +176,7 @@ static void *timer_thread(void *arg)
 }
 
 static int tw_thread_err;
+static int timer_set_sched(bool rt);
 
 static void timer_thread_start(void)
 {
@@ -185,8 +188,35 @@ static void timer_thread_start(void)
 	pthread_cond_init(&tw.cond, &ca);
 	pthread_condattr_destroy(&ca);
 	tw_thread_err = -pthread_create(&th, NULL, timer_thread, NULL);
-	if (!tw_thread_err)
-		pthread_detach(th);
+	if (tw_thread_err)
+		return;
+	pthread_detach(th);
+	pthread_mutex_lock(&tw.lock);
+	tw.thread = th;
+	pthread_mutex_unlock(&tw.lock);
+}
+
+/* Apply the scheduling policy to the timer thread. Caller holds tw.lock. */
+static int timer_set_sched(bool rt)
+{
+	struct sched_param sp = { .sched_priority = rt ? 1 : 0 };
+
+	return -pthread_setschedparam(tw.thread, rt ? SCHED_FIFO : SCHED_OTHER, &sp);
+}
+
+int bpffs_hooks_timer_realtime(bool on)
+{
+	int err;
+
+	pthread_once(&tw.once, timer_thread_start);	/* so that errors show now */
+	if (tw_thread_err)
+		return tw_thread_err;
+	pthread_mutex_lock(&tw.lock);
+	err = timer_set_sched(on);
+	if (!err)
+		tw.realtime = on;
+	pthread_mutex_unlock(&tw.lock);
+	return err;
 }
 
 static int timer_start(struct bpffs_hook *hook, struct bpffs_vlog *log)
@@ -229,9 +259,10 @@ static int timer_show_link(const struct bpffs_link *link, char *buf, size_t size
 	u64 exp = __atomic_load_n(&link->stats.expirations, __ATOMIC_RELAXED);
 	u64 runs = __atomic_load_n(&link->stats.run_cnt, __ATOMIC_RELAXED);
 
-	return snprintf(buf, size, "period_ns: %llu\nexpirations: %llu\nmissed: %llu\n",
-			(unsigned long long)t->period_ns, (unsigned long long)exp,
-			(unsigned long long)(exp > runs ? exp - runs : 0));
+	return snprintf(buf, size, "period_ns: %llu\nexpirations: %llu\nmissed: %llu\n"
+			"sched: %s\n", (unsigned long long)t->period_ns, (unsigned long long)exp,
+			(unsigned long long)(exp > runs ? exp - runs : 0),
+			__atomic_load_n(&tw.realtime, __ATOMIC_RELAXED) ? "fifo" : "other");
 }
 
 const struct bpffs_hook_ops bpffs_timer_hook_ops = {

@@ -102,7 +102,7 @@ u8 jit_reg(u8 bpf_reg);
 /* Compute frame layout and saved registers of every subprogram. */
 void jit_layout_subprogs(struct jit_ctx *c);
 void jit_emit_prologue(struct jit_ctx *c, const struct jit_subprog *sub);
-/* Emit insn @i; returns the number of slots consumed (1 or 2). */
+/* Emit insn @i; returns the number of slots consumed (1, or more when fused). */
 int jit_emit_insn(struct jit_ctx *c, u32 i);
 
 /* ---- driver (jit.c) ------------------------------------------------------ */

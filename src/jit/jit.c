@@ -132,21 +132,32 @@ static size_t round_page(size_t n)
 
 /*
  * Reserve @size bytes read+write, preferably within rel32 reach of our own
- * text (helpers are called with a 5-byte call then). Successive images are
- * placed downwards from below the executable.
+ * text (helpers are called with a 5-byte call then): images go downwards
+ * from 64 MiB below the executable, wrapping around after 1 GiB; a hint
+ * that is taken falls back to anywhere (far calls, still correct).
  */
 static void *image_reserve(size_t size)
 {
 	static uintptr_t cursor;
-	uintptr_t text = (uintptr_t)&bpffs_jit_compile, hint;
+	const uintptr_t text = (uintptr_t)&bpffs_jit_compile;
+	const uintptr_t top = (text & ~(((uintptr_t)1 << 21) - 1)) - (64u << 20);
 	void *p;
 
-	hint = __atomic_load_n(&cursor, __ATOMIC_RELAXED);
-	if (!hint)
-		hint = (text & ~((uintptr_t)(1 << 21) - 1)) - (64u << 20);
-	hint -= size;
-	__atomic_store_n(&cursor, hint, __ATOMIC_RELAXED);
-	p = mmap((void *)hint, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	for (int tries = 0; tries < 4 && top > (1u << 30) + size; tries++) {
+		uintptr_t cur = __atomic_load_n(&cursor, __ATOMIC_RELAXED), hint;
+
+		if (!cur || top - cur > (1u << 30))
+			cur = top;
+		hint = cur - size;
+		__atomic_store_n(&cursor, hint, __ATOMIC_RELAXED);
+		p = mmap((void *)hint, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			 -1, 0);
+		if (p == (void *)hint)
+			return p;
+		if (p != MAP_FAILED)
+			munmap(p, size);
+	}
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	return p == MAP_FAILED ? NULL : p;
 }
 
@@ -180,9 +191,9 @@ static int jit_pass(struct jit_ctx *c)
 			c->addrs[i] = (u32)c->len;
 			k = jit_emit_insn(c, i);
 			c->ends[i] = (u32)c->len;
-			if (k == 2) {
-				c->addrs[i + 1] = (u32)c->len;
-				c->ends[i + 1] = (u32)c->len;
+			for (int j = 1; j < k; j++) {	/* LD_IMM64 2nd slot, fused insns */
+				c->addrs[i + j] = (u32)c->len;
+				c->ends[i + j] = (u32)c->len;
 			}
 			if (c->len - start > JIT_MAX_INSN_BYTES && !c->err) {
 				bpffs_vlog_printf(c->log, "%u: jit: instruction too long\n", i);

@@ -17,7 +17,9 @@ bool bpffs_jit_available(void);
  * Compile @prog (relocated bytecode that passed bpffs_insns_check and the
  * verifier; LD_IMM64 map pseudos index prog->maps). Fills prog->jited,
  * jit_image, jit_size and jit_offsets (native offset of each insn, plus the
- * end). The image is mapped read+exec only after it is written (W^X).
+ * end; a subprogram's first insn starts after its prologue; the second slot
+ * of an LD_IMM64, and the second insn of a fused pair, map to the end of the
+ * first). Recompiling frees the previous image. The image is mapped read+exec only after it is written (W^X).
  * Returns 0 or -errno with one log line naming the instruction.
  * Called from: load path (any thread). Compile time is linear in insn_cnt.
  */

@@ -361,6 +361,74 @@ static void emit_div_zero_result(struct jit_ctx *c, bool is64, bool mod, u8 dst)
 		emit_zext32(c, dst);
 }
 
+/* Save rax/rdx (BPF r0/r3) in r10/r9 around a mul or div, unless dst is one. */
+static void emit_save_rax_rdx(struct jit_ctx *c, u8 dst)
+{
+	if (dst != X86_RAX)
+		emit_mov_rr(c, true, JIT_AUX2, X86_RAX);	/* mov r10, rax */
+	if (dst != X86_RDX)
+		emit_mov_rr(c, true, JIT_AUX3, X86_RDX);	/* mov r9, rdx */
+}
+
+static void emit_restore_rax_rdx(struct jit_ctx *c, u8 dst)
+{
+	if (dst != X86_RAX)
+		emit_mov_rr(c, true, X86_RAX, JIT_AUX2);	/* mov rax, r10 */
+	if (dst != X86_RDX)
+		emit_mov_rr(c, true, X86_RDX, JIT_AUX3);	/* mov rdx, r9 */
+}
+
+/*
+ * Unsigned 64-bit div/mod by a constant 2 < d < 2^31 without div: with
+ * l = ceil(log2 d) and m = floor(2^64 (2^l - d) / d) + 1, t = mulhi(m, x)
+ * and q = (t + ((x - t) >> 1)) >> (l - 1) for every 64-bit x (Granlund and
+ * Montgomery's round-up method, Hacker's Delight 10-8).
+ */
+static void emit_udiv64_magic(struct jit_ctx *c, bool mod, u8 dst, u32 d)
+{
+	u32 l = 64 - (u32)__builtin_clzll((u64)d - 1);
+	u64 m = (u64)((((unsigned __int128)((1ull << l) - d)) << 64) / d) + 1;
+
+	emit_mov_rr(c, true, JIT_AUX, dst);			/* mov r11, x */
+	emit_save_rax_rdx(c, dst);
+	emit_mov_imm64(c, X86_RAX, m);				/* movabs rax, m */
+	emit_rr(c, EMIT_W, 0xf7, 4, JIT_AUX);			/* mul r11: rdx = t */
+	emit_mov_rr(c, true, X86_RAX, JIT_AUX);			/* mov rax, r11 */
+	emit_rr(c, EMIT_W, 0x29, X86_RDX, X86_RAX);		/* sub rax, rdx */
+	emit_rr(c, EMIT_W, 0xd1, 5, X86_RAX);			/* shr rax, 1 */
+	emit_rr(c, EMIT_W, 0x01, X86_RDX, X86_RAX);		/* add rax, rdx */
+	if (l > 1) {
+		emit_rr(c, EMIT_W, 0xc1, 5, X86_RAX);		/* shr rax, l-1 */
+		emit1(c, (u8)(l - 1));
+	}
+	if (mod) {
+		emit_rr(c, EMIT_W, 0x69, X86_RAX, X86_RAX);	/* imul rax, rax, d */
+		emit_imm32(c, d);
+		emit_rr(c, EMIT_W, 0x29, X86_RAX, JIT_AUX);	/* sub r11, rax */
+		emit_mov_rr(c, true, dst, JIT_AUX);		/* mov dst, r11 */
+	} else if (dst != X86_RAX) {
+		emit_mov_rr(c, true, dst, X86_RAX);		/* mov dst, rax */
+	}
+	emit_restore_rax_rdx(c, dst);
+}
+
+/* Unsigned 64-bit div/mod by d >= 2^63 (a negative imm): the quotient is 0 or 1. */
+static void emit_udiv64_huge(struct jit_ctx *c, bool mod, u8 dst, s32 imm)
+{
+	u32 j_below;
+
+	emit_mov_imm32(c, true, JIT_AUX, imm);			/* mov r11, sext(imm) */
+	emit_rr(c, EMIT_W, 0x39, JIT_AUX, dst);			/* cmp dst, r11 */
+	if (!mod) {
+		emit_rr(c, EMIT_B8, 0x0f93, 0, JIT_AUX);	/* setae r11b */
+		emit_rr(c, EMIT_B8, 0x0fb6, dst, JIT_AUX);	/* movzx dst32, r11b */
+		return;
+	}
+	j_below = emit_jcc8_fwd(c, CC_B);
+	emit_rr(c, EMIT_W, 0x29, JIT_AUX, dst);			/* sub dst, r11 */
+	patch8(c, j_below);
+}
+
 static bool emit_divmod_const(struct jit_ctx *c, bool is64, bool mod, bool sdiv, u8 dst,
 			      s32 imm)
 {
@@ -388,7 +456,13 @@ static bool emit_divmod_const(struct jit_ctx *c, bool is64, bool mod, bool sdiv,
 		}
 		return true;
 	}
-	return false;
+	if (c->blind)
+		return false;
+	if (imm < 0)
+		emit_udiv64_huge(c, mod, dst, imm);
+	else
+		emit_udiv64_magic(c, mod, dst, (u32)imm);
+	return true;
 }
 
 static void emit_divmod(struct jit_ctx *c, bool is64, bool mod, bool sdiv, bool x, u8 dst,
@@ -417,10 +491,7 @@ static void emit_divmod(struct jit_ctx *c, bool is64, bool mod, bool sdiv, bool 
 			patch8(c, j_norm);
 		}
 	}
-	if (dst != X86_RAX)
-		emit_mov_rr(c, true, JIT_AUX2, X86_RAX);	/* mov r10, rax */
-	if (dst != X86_RDX)
-		emit_mov_rr(c, true, JIT_AUX3, X86_RDX);	/* mov r9, rdx */
+	emit_save_rax_rdx(c, dst);
 	if (dst != X86_RAX)
 		emit_mov_rr(c, is64, X86_RAX, dst);		/* mov rax, dst */
 	if (sdiv) {
@@ -433,10 +504,7 @@ static void emit_divmod(struct jit_ctx *c, bool is64, bool mod, bool sdiv, bool 
 	emit_rr(c, w, 0xf7, sdiv ? 7 : 6, JIT_AUX);		/* (i)div r11 */
 	if (mod ? dst != X86_RDX : dst != X86_RAX)
 		emit_mov_rr(c, is64, dst, mod ? X86_RDX : X86_RAX);
-	if (dst != X86_RAX)
-		emit_mov_rr(c, true, X86_RAX, JIT_AUX2);	/* mov rax, r10 */
-	if (dst != X86_RDX)
-		emit_mov_rr(c, true, X86_RDX, JIT_AUX3);	/* mov rdx, r9 */
+	emit_restore_rax_rdx(c, dst);
 	if (!x)
 		return;
 	j_done2 = emit_jmp8_fwd(c);
@@ -712,7 +780,18 @@ static void emit_test_imm(struct jit_ctx *c, bool is64, u8 dst, s32 imm)
 	}
 }
 
-static void emit_jcond(struct jit_ctx *c, const struct bpf_insn *insn, u32 i)
+/* Can insn @i be emitted together with insn @i + 1 (no jump lands between)? */
+static bool can_fuse_next(const struct jit_ctx *c, u32 i)
+{
+	return i + 1 < c->prog->insn_cnt && !c->is_target[i + 1] &&
+	       c->sub_of[i + 1] == c->sub_of[i];
+}
+
+/*
+ * `if cond goto +1; goto X` (the loop shape compilers emit) is one jump on
+ * the inverted condition to X. Returns the slots consumed.
+ */
+static int emit_jcond(struct jit_ctx *c, const struct bpf_insn *insn, u32 i)
 {
 	bool is64 = BPF_CLASS(insn->code) == BPF_JMP;
 	bool x = BPF_SRC(insn->code) == BPF_X;
@@ -721,9 +800,16 @@ static void emit_jcond(struct jit_ctx *c, const struct bpf_insn *insn, u32 i)
 	u32 w = is64 ? EMIT_W : 0;
 	u32 t = i + 1 + insn->off;
 	s32 imm = insn->imm;
+	u8 cc = jmp_cc[op >> 4];
+	int slots = 1;
 
+	if (insn->off == 1 && can_fuse_next(c, i) && insn[1].code == (BPF_JMP | BPF_JA)) {
+		t = i + 2 + insn[1].off;
+		cc ^= 1;				/* x86 condition codes pair up */
+		slots = 2;
+	}
 	if (!c->force_near && jump_dist(c, i, t) == 0)
-		return;					/* both ways reach the next insn */
+		return slots;				/* both ways reach the next insn */
 	if (!x && want_blind(c, imm)) {
 		emit_load_imm(c, is64, JIT_AUX2, imm);
 		src = JIT_AUX2;
@@ -741,7 +827,8 @@ static void emit_jcond(struct jit_ctx *c, const struct bpf_insn *insn, u32 i)
 	} else {
 		emit_alu_imm(c, is64, 7, dst, imm);		/* cmp dst, imm */
 	}
-	emit_branch(c, i, t, jmp_cc[op >> 4]);
+	emit_branch(c, i, t, cc);
+	return slots;
 }
 
 static void emit_ja(struct jit_ctx *c, const struct bpf_insn *insn, u32 i)
@@ -903,7 +990,7 @@ static void emit_ld_pkt(struct jit_ctx *c, const struct bpf_insn *insn, u32 i)
 		emit_mov_rr(c, true, X86_RDI, jit_reg(insn->src_reg));	/* mov rdi, src */
 	else
 		emit_rr(c, 0, 0x31, X86_RDI, X86_RDI);		/* xor edi, edi */
-	emit_mov_imm32(c, false, X86_RSI, insn->imm);		/* mov esi, imm */
+	emit_load_imm(c, false, X86_RSI, insn->imm);		/* mov esi, imm */
 	emit_mov_imm32(c, false, X86_RDX, (s32)access_size(insn));	/* mov edx, size */
 	emit_call_abs(c, (const void *)bpffs_jit_ld_pkt);
 	emit_exit_zero_unless_ok(c, i);				/* out of bounds: return 0 */
@@ -911,21 +998,20 @@ static void emit_ld_pkt(struct jit_ctx *c, const struct bpf_insn *insn, u32 i)
 
 /* ---- dispatch ------------------------------------------------------------- */
 
-static void emit_jmp_class(struct jit_ctx *c, const struct bpf_insn *insn, u32 i)
+static int emit_jmp_class(struct jit_ctx *c, const struct bpf_insn *insn, u32 i)
 {
 	switch (BPF_OP(insn->code)) {
 	case BPF_JA:
 		emit_ja(c, insn, i);
-		break;
+		return 1;
 	case BPF_CALL:
 		emit_call(c, insn, i);
-		break;
+		return 1;
 	case BPF_EXIT:
 		emit_exit(c, i);
-		break;
+		return 1;
 	default:
-		emit_jcond(c, insn, i);
-		break;
+		return emit_jcond(c, insn, i);
 	}
 }
 
@@ -941,8 +1027,7 @@ static bool emit_mov_add_fused(struct jit_ctx *c, const struct bpf_insn *insn, u
 	s32 disp = 0;
 	u8 index = 0xff;
 
-	if (insn->code != (cls | BPF_MOV | BPF_X) || insn->off || i + 1 >= c->prog->insn_cnt ||
-	    c->is_target[i + 1] || c->sub_of[i + 1] != c->sub_of[i] ||
+	if (insn->code != (cls | BPF_MOV | BPF_X) || insn->off || !can_fuse_next(c, i) ||
 	    BPF_CLASS(next->code) != cls || next->dst_reg != insn->dst_reg || next->off)
 		return false;
 	if (next->code == (cls | BPF_ADD | BPF_K) && !want_blind(c, next->imm))
@@ -960,19 +1045,48 @@ static bool emit_mov_add_fused(struct jit_ctx *c, const struct bpf_insn *insn, u
 	return true;
 }
 
+static bool is_zext_pair(const struct jit_ctx *c, const struct bpf_insn *insn, u32 i)
+{
+	return insn[0].code == (BPF_ALU64 | BPF_LSH | BPF_K) && insn[0].imm == 32 &&
+	       can_fuse_next(c, i) && insn[1].code == (BPF_ALU64 | BPF_RSH | BPF_K) &&
+	       insn[1].imm == 32 && insn[1].dst_reg == insn[0].dst_reg;
+}
+
+/*
+ * The zero-extension idiom `[mov dst, src;] lsh dst, 32; rsh dst, 32` is one
+ * 32-bit mov. Returns the slots consumed, 0 when the pattern does not apply.
+ */
+static int emit_zext_fused(struct jit_ctx *c, const struct bpf_insn *insn, u32 i)
+{
+	u8 dst = jit_reg(insn->dst_reg);
+
+	if (is_zext_pair(c, insn, i)) {
+		emit_zext32(c, dst);
+		return 2;
+	}
+	if (insn->code == (BPF_ALU64 | BPF_MOV | BPF_X) && !insn->off && can_fuse_next(c, i) &&
+	    insn[1].dst_reg == insn->dst_reg && is_zext_pair(c, insn + 1, i + 1)) {
+		emit_mov_rr(c, false, dst, jit_reg(insn->src_reg));	/* mov dst32, src32 */
+		return 3;
+	}
+	return 0;
+}
+
 int jit_emit_insn(struct jit_ctx *c, u32 i)
 {
 	const struct bpf_insn *insn = &c->prog->insns[i];
+	int k;
 
 	switch (BPF_CLASS(insn->code)) {
 	case BPF_ALU: case BPF_ALU64:
+		if ((k = emit_zext_fused(c, insn, i)))
+			return k;
 		if (emit_mov_add_fused(c, insn, i))
 			return 2;
 		emit_alu(c, insn);
 		return 1;
 	case BPF_JMP: case BPF_JMP32:
-		emit_jmp_class(c, insn, i);
-		return 1;
+		return emit_jmp_class(c, insn, i);
 	case BPF_LDX:
 		emit_ldx(c, insn);
 		return 1;

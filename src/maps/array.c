@@ -94,7 +94,7 @@ static int array_alloc_common(const struct bpffs_map_attr *attr, bool percpu,
 		if (a->values == MAP_FAILED)
 			a->values = NULL;
 	} else {
-		a->values = calloc(1, size);
+		a->values = bpffs_map_area_alloc(size);
 	}
 	if (!a->values) {
 		free(a);
@@ -122,7 +122,7 @@ static void array_free(struct bpffs_map *map)
 	if (map->map_flags & BPF_F_MMAPABLE)
 		munmap(a->values, a->alloc_size);
 	else
-		free(a->values);
+		bpffs_map_area_free(a->values, a->alloc_size);
 	free(a);
 }
 

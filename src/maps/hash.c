@@ -179,11 +179,10 @@ static int htab_pool_init(struct bpffs_htab *h)
 	size_t size;
 
 	h->pool_cnt = h->map.max_entries + bpffs_nr_cpus();
-	size = BPFFS_ROUND_UP((size_t)h->pool_cnt * h->elem_size, 64);
-	h->pool_mem = aligned_alloc(64, size);	/* elements start on cache lines */
+	size = (size_t)h->pool_cnt * h->elem_size;
+	h->pool_mem = bpffs_map_area_alloc(size);	/* elements start on cache lines */
 	if (!h->pool_mem)
 		return -ENOMEM;
-	memset(h->pool_mem, 0, size);
 	for (i = h->pool_cnt; i-- > 0;) {
 		struct htab_elem *e = (void *)(h->pool_mem + (size_t)i * h->elem_size);
 
@@ -219,7 +218,7 @@ static int htab_alloc_common(const struct bpffs_map_attr *attr, struct bpffs_map
 	    getrandom(&h->seed, sizeof(h->seed), 0) != sizeof(h->seed))
 		h->seed = (u64)(uintptr_t)h * 0x9e3779b97f4a7c15ULL;
 	h->lru_head.lru_next = h->lru_head.lru_prev = &h->lru_head;
-	h->buckets = calloc(h->n_buckets, sizeof(*h->buckets));
+	h->buckets = bpffs_map_area_alloc((size_t)h->n_buckets * sizeof(*h->buckets));
 	if (!h->buckets)
 		goto err_free_htab;
 	if (!(attr->map_flags & BPF_F_NO_PREALLOC) && htab_pool_init(h))
@@ -228,7 +227,7 @@ static int htab_alloc_common(const struct bpffs_map_attr *attr, struct bpffs_map
 	return 0;
 
 err_free_buckets:
-	free(h->buckets);
+	bpffs_map_area_free(h->buckets, (size_t)h->n_buckets * sizeof(*h->buckets));
 err_free_htab:
 	free(h);
 	return -ENOMEM;
@@ -724,8 +723,8 @@ static void htab_free(struct bpffs_map *map)
 				free(e);
 		}
 	}
-	free(h->pool_mem);
-	free(h->buckets);
+	bpffs_map_area_free(h->pool_mem, (size_t)h->pool_cnt * h->elem_size);
+	bpffs_map_area_free(h->buckets, (size_t)h->n_buckets * sizeof(*h->buckets));
 	free(h);
 }
 

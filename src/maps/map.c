@@ -8,6 +8,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 
 #include "internal.h"
 
@@ -65,6 +66,36 @@ static const struct bpffs_map_ops *map_ops_of(u32 map_type)
 	if (map_type >= BPFFS_ARRAY_SIZE(map_type_ops))
 		return NULL;
 	return map_type_ops[map_type];
+}
+
+#define MAP_AREA_HUGE (2UL << 20)
+
+void *bpffs_map_area_alloc(size_t size)
+{
+	void *p;
+
+	if (size < MAP_AREA_HUGE) {
+		size = BPFFS_ROUND_UP(size ? size : 1, 64);
+		p = aligned_alloc(64, size);
+		if (p)
+			memset(p, 0, size);
+		return p;
+	}
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	madvise(p, size, MADV_HUGEPAGE);	/* a hint; failure is harmless */
+	return p;
+}
+
+void bpffs_map_area_free(void *area, size_t size)
+{
+	if (!area)
+		return;
+	if (size < MAP_AREA_HUGE)
+		free(area);
+	else
+		munmap(area, size);
 }
 
 void bpffs_map_init_from_attr(struct bpffs_map *map, const struct bpffs_map_attr *attr)

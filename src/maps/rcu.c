@@ -12,11 +12,20 @@
  * and runs callbacks in the order they were queued (so a map's own free runs
  * after the elements it retired earlier). Not here: sleepable RCU, per-CPU
  * callback queues.
+ *
+ * Read side cost: where membarrier(2) PRIVATE_EXPEDITED works, readers only
+ * store their epoch (no fence) and the reclaimer forces the barrier on every
+ * thread before it looks at them, as liburcu's "memb" flavour does. Under
+ * ThreadSanitizer, which cannot see membarrier, readers use a seq_cst
+ * exchange instead, so the sanitizer checks the same protocol with fences.
  */
 #include <assert.h>
+#include <linux/membarrier.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -37,6 +46,7 @@ static struct {
 	pthread_mutex_t wake_lock;
 	pthread_cond_t wake;		/* reclaimer waits here */
 	pthread_cond_t progress;	/* barrier waiters wait here */
+	atomic_bool idle;		/* reclaimer waits for a signal */
 	pthread_once_t once;
 	pthread_key_t key;
 } rcu = {
@@ -50,6 +60,29 @@ static struct {
 
 static __thread struct rcu_reader *rcu_self;
 static pthread_once_t rcu_key_once = PTHREAD_ONCE_INIT;
+static bool rcu_memb;		/* readers skip the fence; set once before any reader */
+
+#if defined(__SANITIZE_THREAD__)
+#define RCU_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define RCU_TSAN 1
+#endif
+#endif
+
+static void rcu_memb_init(void)
+{
+#ifndef RCU_TSAN
+	rcu_memb = syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0;
+#endif
+}
+
+/* Reclaimer side: make every reader's epoch store visible before we scan. */
+static void rcu_memb_fence(void)
+{
+	if (rcu_memb && syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0))
+		abort();	/* registered earlier; cannot fail now */
+}
 
 static void rcu_reader_exit(void *arg)
 {
@@ -69,6 +102,7 @@ static void rcu_reader_exit(void *arg)
 static void rcu_key_init(void)
 {
 	pthread_key_create(&rcu.key, rcu_reader_exit);
+	rcu_memb_init();
 }
 
 static struct rcu_reader *rcu_reader_register(void)
@@ -95,14 +129,22 @@ void bpffs_rcu_read_lock(void)
 
 	if (unlikely(!r))
 		r = rcu_reader_register();
+	u64 e;
+
 	if (r->nest++)
 		return;
+	e = atomic_load_explicit(&rcu.epoch, memory_order_relaxed);
+	if (likely(rcu_memb)) {
+		/* the reclaimer's membarrier orders this store before our loads */
+		atomic_store_explicit(&r->epoch, e, memory_order_relaxed);
+		atomic_signal_fence(memory_order_seq_cst);
+		return;
+	}
 	/*
 	 * The exchange is a full barrier on x86: our later pointer loads cannot
 	 * be satisfied before the reclaimer can see us active.
 	 */
-	atomic_exchange_explicit(&r->epoch, atomic_load_explicit(&rcu.epoch, memory_order_relaxed),
-				 memory_order_seq_cst);
+	atomic_exchange_explicit(&r->epoch, e, memory_order_seq_cst);
 #ifndef __x86_64__
 	atomic_thread_fence(memory_order_seq_cst);
 #endif
@@ -129,7 +171,9 @@ static u64 rcu_try_advance(void)
 	struct rcu_reader *r;
 	u64 e;
 
+	pthread_once(&rcu_key_once, rcu_key_init);	/* rcu_memb is settled */
 	pthread_mutex_lock(&rcu.readers_lock);
+	rcu_memb_fence();
 	e = atomic_load_explicit(&rcu.epoch, memory_order_seq_cst);
 	for (r = rcu.readers; r; r = r->next) {
 		u64 re = atomic_load_explicit(&r->epoch, memory_order_seq_cst);
@@ -199,8 +243,14 @@ static void *rcu_reclaimer(void *arg)
 		u64 n;
 
 		pthread_mutex_lock(&rcu.wake_lock);
-		while (!rcu_wait_head && !atomic_load(&rcu.incoming))
+		for (;;) {
+			/* idle before the check (seq_cst both sides): no lost wakeup */
+			atomic_store(&rcu.idle, true);
+			if (rcu_wait_head || atomic_load(&rcu.incoming))
+				break;
 			pthread_cond_wait(&rcu.wake, &rcu.wake_lock);
+		}
+		atomic_store(&rcu.idle, false);
 		pthread_mutex_unlock(&rcu.wake_lock);
 
 		rcu_take_incoming();
@@ -240,10 +290,15 @@ void bpffs_rcu_call(struct bpffs_rcu_head *head, void (*fn)(struct bpffs_rcu_hea
 	do {
 		head->next = old;
 	} while (!atomic_compare_exchange_weak_explicit(&rcu.incoming, &old, head,
-							memory_order_release,
+							memory_order_seq_cst,
 							memory_order_relaxed));
 	atomic_fetch_add(&rcu.queued, 1);
-	if (!old) {	/* first of a batch: wake the reclaimer (never blocks long) */
+	/*
+	 * Wake the reclaimer only when it sleeps on the condition (idle is set
+	 * under wake_lock before it waits and it re-checks incoming first, so
+	 * no wakeup is lost); while it has work it polls on its own.
+	 */
+	if (atomic_load(&rcu.idle)) {	/* seq_cst, after the seq_cst push */
 		pthread_mutex_lock(&rcu.wake_lock);
 		pthread_cond_signal(&rcu.wake);
 		pthread_mutex_unlock(&rcu.wake_lock);

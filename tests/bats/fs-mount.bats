@@ -13,8 +13,6 @@ load 'test_helper/mount'
 bats_require_minimum_version 1.5.0
 
 setup_file() {
-	[ -x "$(bpffs_bin)" ] || skip "no $(bpffs_bin) (build first)"
-	[ -e /dev/fuse ] || skip "no /dev/fuse"
 	bpffs_mount
 }
 
@@ -23,7 +21,7 @@ teardown_file() {
 }
 
 setup() {
-	BIN="$(bpffs_bin)"
+	bpffs_require_mount
 	M2="$BATS_TEST_TMPDIR/m2"
 	mkdir -p "$M2"
 }

@@ -13,13 +13,15 @@ load 'test_helper/mount'
 bats_require_minimum_version 1.5.0
 
 setup_file() {
-	[ -x "$(bpffs_bin)" ] || skip "no $(bpffs_bin) (build first)"
-	[ -e /dev/fuse ] || skip "no /dev/fuse"
 	bpffs_mount
 }
 
 teardown_file() {
 	bpffs_unmount
+}
+
+setup() {
+	bpffs_require_mount
 }
 
 # mkmap NAME SPEC: create maps/NAME from a spec line

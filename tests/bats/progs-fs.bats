@@ -14,8 +14,6 @@ load 'test_helper/mount'
 bats_require_minimum_version 1.5.0
 
 setup_file() {
-	[ -x "$(bpffs_bin)" ] || skip "no $(bpffs_bin) (build first)"
-	[ -e /dev/fuse ] || skip "no /dev/fuse"
 	bpffs_mount
 }
 
@@ -24,6 +22,7 @@ teardown_file() {
 }
 
 setup() {
+	bpffs_require_mount
 	EX="$(dirname "$(bpffs_bin)")/examples"
 	PC="$EX/packet_counter.bpf.o"
 	[ -f "$PC" ] || skip "no $PC (make bpf-objs)"
@@ -53,7 +52,8 @@ load_pc() {
 	load_pc
 	run -0 ls "$MNT/maps"
 	assert_line "pkt_count"
-	run -0 grep -x "type: array" "$MNT/maps/pkt_count/.info"
+	run -0 grep -x "type: hash" "$MNT/maps/pkt_count/.info"
+	run -0 grep -x "max_entries: 256" "$MNT/maps/pkt_count/.info"
 }
 
 @test "a program directory holds info, xlated, jited, verifier_log and stats" {
@@ -152,13 +152,17 @@ load_pc() {
 	assert_output --partial "Operation not permitted"
 	run -1 mkdir "$MNT/progs/newprog"
 	assert_output --partial "Operation not permitted"
-	run -1 touch "$MNT/progs/count_packets/info"
+	run -1 bash -c "echo 1 > '$MNT/progs/count_packets/info'"
+	assert_output --partial "Permission denied"
 }
 
 @test "a map of a loaded object can be read and written through its files" {
 	load_pc
+	# struct proto_stats { u64 packets, bytes; } under a u32 key, shown in hex
+	echo '01 00 00 00 00 00 00 00 40 00 00 00 00 00 00 00' >"$MNT/maps/pkt_count/01000000"
 	run -0 ls "$MNT/maps/pkt_count"
-	assert_line "0"
-	run -0 cat "$MNT/maps/pkt_count/0"
-	[ -n "$output" ]
+	assert_output "01000000"
+	run -0 cat "$MNT/maps/pkt_count/01000000"
+	assert_output "01 00 00 00 00 00 00 00 40 00 00 00 00 00 00 00"
+	run -0 rm "$MNT/maps/pkt_count/01000000"
 }

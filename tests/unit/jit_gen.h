@@ -32,6 +32,13 @@ struct gen {
 	u32 jmp_at[GEN_MAX_INSNS], jmp_to[GEN_MAX_INSNS], njmp;
 	u32 call_at[GEN_MAX_INSNS], ncall;
 	bool no_target[GEN_MAX_INSNS];	/* inside a loop: no jump may land here */
+	/*
+	 * Programs the Linux verifier accepts (for comparing with the kernel):
+	 * stack only, aligned, no r1 (ctx) arithmetic, no unconditional jumps
+	 * (no unreachable code), no local calls, no K division by 0 or shift
+	 * by >= width; the final state is folded into r0.
+	 */
+	bool kernel;
 };
 
 static inline u64 gen_rand(struct gen *g)
@@ -97,7 +104,7 @@ static inline u8 gen_dst(struct gen *g)
 
 static inline u8 gen_src(struct gen *g)
 {
-	return (u8)gen_below(g, 10);
+	return g->kernel ? gen_dst(g) : (u8)gen_below(g, 10);
 }
 
 static inline void gen_alu(struct gen *g)
@@ -125,6 +132,14 @@ static inline void gen_alu(struct gen *g)
 	}
 	if (gen_below(g, 30) == 0) {
 		gen_emit(g, BPFFS_INSN(cls | BPF_AND | BPF_K, dst, 0, 0, gen_below(g, 2) ? 0xff : 0xffff));
+		return;
+	}
+	if (gen_below(g, 30) == 0) {
+		/* the zero-extension idiom, fused by the JIT */
+		if (gen_below(g, 2))
+			gen_emit(g, BPFFS_MOV64_REG(dst, gen_src(g)));
+		gen_emit(g, BPFFS_ALU64_IMM(BPF_LSH, dst, 32));
+		gen_emit(g, BPFFS_ALU64_IMM(BPF_RSH, dst, 32));
 		return;
 	}
 
@@ -160,6 +175,20 @@ static inline void gen_alu(struct gen *g)
 		break;
 	}
 	}
+	if (g->kernel && BPF_SRC(insn.code) == BPF_K) {
+		if ((op == BPF_DIV || op == BPF_MOD) && insn.imm == 0)
+			insn.imm = 1;
+		/*
+		 * Linux 6.x's verifier folds a constant 64-bit unsigned div/mod by
+		 * a negative imm differently from its JIT (which sign-extends, as
+		 * the RFC says) and then prunes branches wrongly: keep imm positive.
+		 */
+		if ((op == BPF_DIV || op == BPF_MOD) && cls == BPF_ALU64 && !insn.off &&
+		    insn.imm < 0)
+			insn.imm = insn.imm == INT32_MIN ? 7 : -insn.imm;
+		if (op == BPF_LSH || op == BPF_RSH || op == BPF_ARSH)
+			insn.imm &= cls == BPF_ALU64 ? 63 : 31;
+	}
 	gen_emit(g, insn);
 }
 
@@ -168,7 +197,9 @@ static inline void gen_addr(struct gen *g, u32 size, bool aligned, u8 *base, s16
 {
 	u32 span, o;
 
-	if (gen_below(g, 2)) {
+	if (g->kernel)
+		aligned = true;		/* Linux requires aligned stack access */
+	if (!g->kernel && gen_below(g, 2)) {
 		*base = 1;
 		span = GEN_DATA - size + 1;
 		o = gen_below(g, span);
@@ -223,9 +254,18 @@ static inline void gen_atomic(struct gen *g)
 	u8 base;
 	s16 off;
 
+	s32 op = ops[gen_below(g, BPFFS_ARRAY_SIZE(ops))];
+
 	gen_addr(g, dw ? 8 : 4, true, &base, &off);
+	/*
+	 * Linux's x86-64 JIT leaves r0's upper half in place when a 32-bit
+	 * cmpxchg succeeds (the RFC and the corpus zero-extend): clear it
+	 * first so the kernel comparison tests everything else.
+	 */
+	if (g->kernel && !dw && op == BPF_CMPXCHG)
+		gen_emit(g, BPFFS_ALU32_REG(BPF_MOV, 0, 0));
 	gen_emit(g, BPFFS_INSN(BPF_STX | BPF_ATOMIC | (dw ? BPF_DW : BPF_W), base, gen_dst(g),
-			       off, ops[gen_below(g, BPFFS_ARRAY_SIZE(ops))]));
+			       off, op));
 }
 
 static inline void gen_jump(struct gen *g)
@@ -235,6 +275,8 @@ static inline void gen_jump(struct gen *g)
 	u32 kind = gen_below(g, 12);
 	struct bpf_insn insn;
 
+	if (g->kernel && kind < 2)
+		kind = 2;		/* no unreachable code for Linux */
 	if (kind == 0)
 		insn = BPFFS_JA(0);
 	else if (kind == 1)
@@ -248,6 +290,12 @@ static inline void gen_jump(struct gen *g)
 		else
 			insn = BPFFS_INSN(cls | op | BPF_K, gen_src(g), 0, 0,
 					  gen_below(g, 3) ? (s32)gen_value(g) : (s32)gen_below(g, 4));
+	}
+	if (!g->kernel && kind >= 2 && gen_below(g, 6) == 0) {
+		/* `if cond goto +1; goto X`, fused by the JIT into one inverted jump */
+		insn.off = 1;
+		gen_emit(g, insn);
+		insn = BPFFS_JA(0);
 	}
 	g->jmp_at[g->njmp++] = g->cnt;
 	gen_emit(g, insn);
@@ -267,10 +315,14 @@ static inline void gen_loop(struct gen *g, u32 budget)
 	gen_emit(g, BPFFS_MOV64_IMM(ctr, 1 + (s32)gen_below(g, 4)));
 	head = g->cnt;
 	for (u32 k = 0; k < n; k++) {
+		u32 first = g->cnt;
+
 		gen_alu(g);
-		if (g->insns[g->cnt - 1].dst_reg == ctr)
-			g->insns[g->cnt - 1].dst_reg = ctr == 0 ? 2 : 0;
-		g->no_target[g->cnt - 1] = true;
+		for (u32 j = first; j < g->cnt; j++) {
+			if (g->insns[j].dst_reg == ctr)
+				g->insns[j].dst_reg = ctr == 0 ? 2 : 0;
+			g->no_target[j] = true;
+		}
 	}
 	gen_emit(g, BPFFS_ALU64_IMM(BPF_SUB, ctr, 1));
 	g->no_target[g->cnt - 1] = true;
@@ -298,7 +350,7 @@ static inline void gen_body(struct gen *g, u32 n, bool in_sub, u32 sub_budget)
 			gen_lddw(g, gen_dst(g), gen_value(g));
 		else if (r < 97)
 			gen_loop(g, sub_budget);
-		else {
+		else if (!g->kernel) {
 			g->call_at[g->ncall++] = g->cnt;
 			gen_emit(g, BPFFS_CALL_LOCAL(0));
 		}
@@ -322,12 +374,33 @@ static inline void gen_patch_jumps(struct gen *g, u32 first_jmp, u32 limit)
 	}
 }
 
+/* Kernel mode: fold r0, r2..r9 and the stack into r0, then exit. */
+static inline void gen_fold_exit(struct gen *g)
+{
+	for (u8 r = 2; r <= 9 + GEN_STACK / 8; r++) {
+		u8 src = r <= 9 ? r : 2;
+
+		if (r > 9)
+			gen_emit(g, BPFFS_LDX_MEM(BPF_DW, 2, 10, (s16)(-8 * (r - 9))));
+		gen_emit(g, BPFFS_ALU64_IMM(BPF_MUL, 0, (s32)0x9E3779B1));
+		gen_emit(g, BPFFS_ALU64_REG(BPF_XOR, 0, src));
+		gen_emit(g, BPFFS_MOV64_REG(3, 0));
+		gen_emit(g, BPFFS_ALU64_IMM(BPF_RSH, 3, 29));
+		gen_emit(g, BPFFS_ALU64_REG(BPF_XOR, 0, 3));
+	}
+	gen_emit(g, BPFFS_MOV64_REG(2, 0));
+	gen_emit(g, BPFFS_ALU64_IMM(BPF_RSH, 2, 32));
+	gen_emit(g, BPFFS_ALU64_REG(BPF_XOR, 0, 2));
+	gen_emit(g, BPFFS_EXIT());
+}
+
 /* Build one program of about @n body items. */
-static inline void gen_program(struct gen *g, u64 seed, u32 n)
+static inline void gen_program_mode(struct gen *g, u64 seed, u32 n, bool kernel)
 {
 	u32 epi, sub, jsub;
 
 	memset(g, 0, sizeof(*g));
+	g->kernel = kernel;
 	g->rng = seed * 0x9E3779B97F4A7C15ull + 1;
 	for (u8 r = 0; r <= 9; r++)
 		if (r != 1)
@@ -337,6 +410,10 @@ static inline void gen_program(struct gen *g, u64 seed, u32 n)
 	gen_body(g, n, false, GEN_MAX_INSNS - 120);
 	epi = g->cnt;
 	gen_patch_jumps(g, 0, epi);
+	if (kernel) {
+		gen_fold_exit(g);
+		return;
+	}
 	for (u8 r = 0; r <= 9; r++)
 		gen_emit(g, BPFFS_STX_MEM(BPF_DW, 1, r, (s16)(GEN_DATA + 8 * r)));
 	for (int k = 0; k < GEN_STACK / 8; k++) {
@@ -353,6 +430,11 @@ static inline void gen_program(struct gen *g, u64 seed, u32 n)
 	gen_emit(g, BPFFS_EXIT());
 	for (u32 k = 0; k < g->ncall; k++)
 		g->insns[g->call_at[k]].imm = (s32)(sub - g->call_at[k] - 1);
+}
+
+static inline void gen_program(struct gen *g, u64 seed, u32 n)
+{
+	gen_program_mode(g, seed, n, false);
 }
 
 /*

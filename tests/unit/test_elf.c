@@ -20,6 +20,8 @@
 #include "core/core.h"
 #include "core/object.h"
 #include "maps/maps.h"
+#include "bpffs/hooks.h"
+#include <bpf/btf.h>
 
 #ifndef EM_BPF
 #define EM_BPF 247
@@ -210,6 +212,25 @@ static void test_multi(void)
 		}
 		CHECK(seen_value >= 2);	/* hits in .data, scale in .rodata */
 	}
+	TEST("the BTF names the map's key and value types and can outlive the object") {
+		const struct btf_type *t;
+		struct btf *btf;
+
+		m = &obj->maps[counts];
+		t = btf__type_by_id(obj->btf, m->attr.btf_value_type_id);
+		CHECK(t && btf__resolve_size(obj->btf, m->attr.btf_value_type_id) == 8);
+		CHECK(t && !strcmp(btf__name_by_offset(obj->btf, t->name_off), "__u64"));
+		btf = bpffs_object_take_btf(obj);
+		CHECK(btf != NULL && obj->btf == NULL);
+		bpffs_object_free(obj);
+		obj = NULL;
+		CHECK(btf && btf__type_by_id(btf, 1) != NULL);	/* still usable */
+		btf__free(btf);
+		obj = open_bpf("multi.bpf.o", NULL);
+		if (!obj)
+			return;
+		a = bpffs_object_find_prog(obj, "sock_a");
+	}
 	TEST("line and func info from .BTF.ext follow the linked program") {
 		CHECK_EQ(a->func_info_cnt, 3);
 		CHECK_EQ(a->func_info[0].insn_off, 0);
@@ -241,7 +262,7 @@ static void test_legacy(void)
 		CHECK_EQ(arr->attr.value_size, 8);
 		CHECK_EQ(arr->attr.max_entries, 4);
 		CHECK_EQ(ev->attr.map_type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
-		CHECK_EQ(ev->attr.max_entries, 0);
+		CHECK_EQ(ev->attr.max_entries, bpffs_nr_cpus());
 	}
 	TEST("a perf event array with max_entries 0 is created with one slot per CPU") {
 		CHECK_EQ(bpffs_object_create_maps(obj, NULL, NULL, log_reset(), &maps), 0);
@@ -273,7 +294,7 @@ static void test_mapinmap(void)
 			return;
 		CHECK_EQ(outer->attr.map_type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
 		CHECK_EQ(outer->attr.value_size, 4);
-		CHECK(outer->attr.inner_map_idx < obj->map_cnt);
+		CHECK(outer->attr.inner_map_idx < (u32)(outer - obj->maps));	/* created first */
 		tmpl = &obj->maps[outer->attr.inner_map_idx];
 		CHECK_EQ(tmpl->kind, BPFFS_OBJ_MAP_INNER);
 		CHECK_EQ(tmpl->attr.map_type, BPF_MAP_TYPE_ARRAY);
@@ -333,6 +354,17 @@ static void test_core(void)
 		CHECK_EQ(skb->insns[0].off, offsetof(struct __sk_buff, mark));
 		CHECK_EQ(skb->insns[1].off, offsetof(struct __sk_buff, cb) + 8);
 		CHECK_EQ(skb->insns[3].off, offsetof(struct __sk_buff, len));
+	}
+	TEST("CO-RE existence and size questions are answered for the runtime's types") {
+		const struct bpffs_obj_prog *ex = bpffs_object_find_prog(obj, "core_exists");
+
+		CHECK(ex && ex->insn_cnt == 13);
+		if (!ex || ex->insn_cnt != 13)
+			return;
+		CHECK_EQ(ex->insns[0].imm, 0);	/* field absent from the runtime's __sk_buff */
+		CHECK_EQ(ex->insns[4].imm, 1);	/* mark exists */
+		CHECK_EQ(ex->insns[7].imm, 1);	/* struct bpffs_timer_ctx exists */
+		CHECK_EQ(ex->insns[10].imm, sizeof(struct bpffs_timer_ctx) & 0xff);
 	}
 	TEST("CO-RE on the project's timer context; section timer has its own type") {
 		tm = bpffs_object_find_prog(obj, "core_timer");
@@ -548,6 +580,17 @@ static void test_load_simple(void)
 		CHECK(prog && prog->map_cnt == 2);
 		bpffs_prog_put(prog);
 		prog = NULL;
+	}
+	TEST("load_buf does the same from bytes already read") {
+		size_t size;
+		void *buf = read_all(bpf_path("legacy.bpf.o"), &size);
+
+		err = bpffs_object_load_buf(buf, size, "legacy.bpf.o", NULL, NULL, log_reset(), &prog);
+		CHECK_EQ(err, 0);
+		CHECK(prog && !strcmp(prog->name, "legacy_prog") && prog->map_cnt == 1);
+		bpffs_prog_put(prog);
+		prog = NULL;
+		free(buf);
 	}
 	TEST("load_simple of a missing program fails with ENOENT") {
 		err = bpffs_object_load_simple(bpf_path("multi.bpf.o"), "nope", NULL, log_reset(),
@@ -963,6 +1006,19 @@ static void slug(const char *msg, char *out, size_t size)
 	out[n] = '\0';
 }
 
+static void test_not_regular(void)
+{
+	struct bpffs_object *obj = NULL;
+
+	TEST("a directory is refused as not a regular file") {
+		CHECK_EQ(bpffs_object_open_file("/tmp", NULL, log_reset(), &obj), -EINVAL);
+		CHECK_STR_CONTAINS(bpffs_vlog_text(&vlog), "not a regular file");
+		CHECK_EQ(bpffs_object_open_file("/nonexistent/x.o", NULL, log_reset(), &obj),
+			 -ENOENT);
+		CHECK(obj == NULL);
+	}
+}
+
 static void test_regressions(void)
 {
 	const char *dir = "tests/corpus/bad-elf";
@@ -1063,6 +1119,7 @@ int main(void)
 	}
 	test_types();
 	test_huge_file();
+	test_not_regular();
 	test_regressions();
 	test_examples();
 	free(multi);

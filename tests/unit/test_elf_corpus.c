@@ -19,6 +19,7 @@
 #include "core/object.h"
 #include "core/vlog.h"
 #include "maps/maps.h"
+#include <bpf/btf.h>
 
 /* Objects that must not open, with the reason the loader has to give. */
 static const struct {
@@ -189,6 +190,95 @@ static void create_all(const struct bpffs_object *obj)
 	bpffs_vlog_free(&log);
 }
 
+/*
+ * Cross-check relocations with llvm-readelf (an independent ELF reader):
+ * every relocated LD_IMM64 in an entry function names the map of the
+ * relocation's symbol, and every relocated call or function pointer lands
+ * on the function the symbol names (by the BTF func info of the target).
+ */
+static int relocs_checked;
+
+static const char *func_at(const struct bpffs_object *obj, const struct bpffs_obj_prog *p,
+			   s64 pos)
+{
+	for (u32 i = 0; obj->btf && i < p->func_info_cnt; i++) {
+		if (p->func_info[i].insn_off == pos) {
+			const struct btf_type *t = btf__type_by_id(obj->btf, p->func_info[i].type_id);
+
+			return t ? btf__name_by_offset(obj->btf, t->name_off) : NULL;
+		}
+	}
+	return NULL;
+}
+
+static void check_reloc(const struct bpffs_object *obj, const char *sec, u64 off,
+			const char *type, const char *sym)
+{
+	for (u32 i = 0; i < obj->prog_cnt; i++) {
+		const struct bpffs_obj_prog *p = &obj->progs[i];
+		const struct bpf_insn *insn;
+		s64 idx = (s64)(off / 8) - p->sec_insn_off, target;
+		const char *fn;
+
+		if (strcmp(p->section, sec) || idx < 0 || idx >= p->main_insn_cnt)
+			continue;
+		insn = &p->insns[idx];
+		target = idx + insn->imm + 1;
+		if (insn->code == (BPF_LD | BPF_IMM | BPF_DW) && insn->src_reg == BPF_PSEUDO_MAP_FD) {
+			CHECK((u32)insn->imm < p->map_cnt &&
+			      !strcmp(obj->maps[p->map_idx[insn->imm]].attr.name, sym));
+		} else if (insn->code == (BPF_LD | BPF_IMM | BPF_DW) &&
+			   insn->src_reg == BPF_PSEUDO_MAP_VALUE) {
+			CHECK((u32)insn->imm < p->map_cnt &&
+			      obj->maps[p->map_idx[insn->imm]].kind == BPFFS_OBJ_MAP_DATA);
+		} else if ((insn->code == (BPF_JMP | BPF_CALL) && insn->src_reg == BPF_PSEUDO_CALL) ||
+			   (insn->code == (BPF_LD | BPF_IMM | BPF_DW) &&
+			    insn->src_reg == BPF_PSEUDO_FUNC)) {
+			fn = func_at(obj, p, target);
+			CHECK(target >= 0 && target < p->insn_cnt);
+			if (fn && sym[0] != '.')
+				CHECK(!strcmp(fn, sym));
+		} else {
+			printf("# %s+%llu: %s %s left unrelocated\n", sec, (unsigned long long)off, type,
+			       sym);
+			CHECK(0);
+		}
+		relocs_checked++;
+	}
+}
+
+static bool has_section(const struct bpffs_object *obj, const char *sec)
+{
+	for (u32 i = 0; i < obj->prog_cnt; i++)
+		if (!strcmp(obj->progs[i].section, sec))
+			return true;
+	return false;
+}
+
+static void check_relocs_readelf(const struct bpffs_object *obj, const char *path)
+{
+	char cmd[1200], line[512], sec[256] = "", type[64], sym[256], *target = sec;
+	unsigned long long off, info, val;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "llvm-readelf -r '%s' 2>/dev/null", path);
+	f = popen(cmd, "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Relocation section '%255[^']'", sec) == 1) {
+			target = sec + (strncmp(sec, ".rel", 4) ? 0 : 4);
+			/* ".relaX" is X for RELA, or "aX" for REL */
+			if (!strncmp(sec, ".rela", 5) && has_section(obj, sec + 5))
+				target = sec + 5;
+			continue;
+		}
+		if (sscanf(line, "%llx %llx %63s %llx %255s", &off, &info, type, &val, sym) != 5)
+			continue;
+		check_reloc(obj, target, off, type, sym);
+	}
+	if (f)
+		pclose(f);
+}
+
 static void check_inventory(const struct bpffs_object *obj, const char *rel)
 {
 	const struct inv_row *r = inventory_find(rel);
@@ -209,6 +299,9 @@ static void check_inventory(const struct bpffs_object *obj, const char *rel)
 		CHECK(obj->prog_cnt >= 1 && obj->prog_cnt <= (u32)r->sub);
 	CHECK(main_sum <= obj->insn_total);
 	for (u32 i = 0; i < obj->map_cnt; i++) {
+		/* templates come first, so maps can be created in index order */
+		if (obj->maps[i].attr.inner_map_idx != (u32)-1)
+			CHECK(obj->maps[i].attr.inner_map_idx < i);
 		legacy += obj->maps[i].kind == BPFFS_OBJ_MAP_LEGACY;
 		btf += obj->maps[i].kind == BPFFS_OBJ_MAP_BTF;
 	}
@@ -252,10 +345,86 @@ static void open_one(const char *dir, const char *rel)
 				unknown_type += obj->progs[i].type == 0;
 			}
 			create_all(obj);
+			check_relocs_readelf(obj, path);
 		}
 	}
 	bpffs_object_free(obj);
 	bpffs_vlog_free(&log);
+}
+
+static struct bpffs_object *open_rel(const char *dir, const char *rel)
+{
+	char path[1024];
+	struct bpffs_object *obj = NULL;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	bpffs_object_open_file(path, NULL, NULL, &obj);
+	return obj;
+}
+
+static u32 count_src(const struct bpffs_obj_prog *p, u8 src)
+{
+	u32 n = 0;
+
+	for (u32 i = 0; i < p->insn_cnt; i++)
+		n += p->insns[i].code == (BPF_LD | BPF_IMM | BPF_DW) && p->insns[i].src_reg == src;
+	return n;
+}
+
+/* Facts about particular objects, checked by hand against llvm-objdump/readelf. */
+static void spot_checks(const char *dir)
+{
+	struct bpffs_object *o;
+	const struct bpffs_obj_map *m;
+	const struct bpffs_obj_prog *p;
+
+	o = open_rel(dir, "ovs/datapath.o");
+	TEST("ovs: e_machine 0, RELA relocations of type 0 still reference maps") {
+		CHECK(o != NULL);
+		p = o ? bpffs_object_find_prog(o, "tail-32") : NULL;
+		CHECK(p && p->type == 0 && count_src(p, BPF_PSEUDO_MAP_FD) > 0);
+	}
+	bpffs_object_free(o);
+	o = open_rel(dir, "cilium/bpf_lxc.o");
+	TEST("old cilium: bpf_elf_map definitions with PIN_GLOBAL_NS are pinned by name") {
+		m = o ? bpffs_object_find_map(o, "cilium_lxc") : NULL;
+		CHECK(m && m->kind == BPFFS_OBJ_MAP_LEGACY && m->pinning == BPFFS_PIN_BY_NAME);
+		CHECK(m && m->attr.key_size == 20 && m->attr.value_size == 48);
+	}
+	bpffs_object_free(o);
+	o = open_rel(dir, "linux/test_map_in_map_kern.o");
+	TEST("samples/bpf: inner_map_idx of 28-byte definitions names the template") {
+		m = o ? bpffs_object_find_map(o, "a_of_port_a") : NULL;
+		CHECK(m && m->attr.map_type == BPF_MAP_TYPE_ARRAY_OF_MAPS);
+		CHECK(m && m->attr.value_size == 4 &&
+		      !strcmp(o->maps[m->attr.inner_map_idx].attr.name, "port_a"));
+	}
+	bpffs_object_free(o);
+	o = open_rel(dir, "cilium-core/bpf_overlay.o");
+	TEST("cilium: static tail-call programs and a callback (PSEUDO_FUNC) are linked") {
+		u32 statics = 0, funcs = 0;
+
+		for (u32 i = 0; o && i < o->prog_cnt; i++) {
+			statics += o->progs[i].is_static;
+			funcs += count_src(&o->progs[i], BPF_PSEUDO_FUNC);
+		}
+		CHECK(o && statics > 0 && funcs > 0);
+	}
+	bpffs_object_free(o);
+	o = open_rel(dir, "build/bpf2bpf.o");
+	TEST("bpf2bpf: the .text subprograms are appended after the 37-insn entry") {
+		p = o ? bpffs_object_find_prog(o, "func") : NULL;
+		CHECK(p && p->main_insn_cnt == 37 && p->insn_cnt == 58);
+		CHECK(p && p->func_info_cnt == 3);
+	}
+	bpffs_object_free(o);
+	o = open_rel(dir, "cilium-core/bpf_sock.o");
+	TEST("cilium: .rodata.config and .rodata.cst16 are frozen global data") {
+		m = o ? bpffs_object_find_map(o, "bpf_sock.rodata.config") : NULL;
+		CHECK(m && m->kind == BPFFS_OBJ_MAP_DATA && m->frozen);
+		CHECK(o && bpffs_object_find_map(o, "bpf_sock.rodata.cst16") != NULL);
+	}
+	bpffs_object_free(o);
 }
 
 static int name_cmp(const void *a, const void *b)
@@ -310,6 +479,11 @@ int main(void)
 	inventory_load(dir);
 	TEST("the corpus inventory lists objects") CHECK(inv_cnt > 100);
 	walk(dir, "");
+	spot_checks(dir);
+	TEST("relocations were cross-checked with llvm-readelf") {
+		printf("# %d relocations cross-checked\n", relocs_checked);
+		CHECK(relocs_checked > 1000);
+	}
 	rc = harness_done();	/* the tally goes after the last test line */
 	printf("# loaded %d/%d objects, %d programs (%d with a type the section does not say), "
 	       "%d maps\n", opened, objs, progs_total, unknown_type, maps_total);

@@ -11,6 +11,9 @@
 
 #include "harness.h"
 #include "core/core.h"
+#include "core/sha256.h"
+#include <sys/syscall.h>
+#include <unistd.h>
 
 static char last_log[4096];
 
@@ -398,8 +401,67 @@ static void test_structure(void)
 	}
 }
 
+/* Load @insns as a socket filter into the running kernel and read its tag. */
+static int kernel_tag(const struct bpf_insn *insns, u32 cnt, char out[17])
+{
+	union bpf_attr attr;
+	struct bpf_prog_info info;
+	int fd, err, i;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.prog_type = BPF_PROG_TYPE_SOCKET_FILTER;
+	attr.insns = (u64)(uintptr_t)insns;
+	attr.insn_cnt = cnt;
+	attr.license = (u64)(uintptr_t)"GPL";
+	fd = (int)syscall(__NR_bpf, BPF_PROG_LOAD, &attr, sizeof(attr));
+	if (fd < 0)
+		return -1;
+	memset(&info, 0, sizeof(info));
+	memset(&attr, 0, sizeof(attr));
+	attr.info.bpf_fd = (u32)fd;
+	attr.info.info_len = sizeof(info);
+	attr.info.info = (u64)(uintptr_t)&info;
+	err = (int)syscall(__NR_bpf, BPF_OBJ_GET_INFO_BY_FD, &attr, sizeof(attr));
+	close(fd);
+	for (i = 0; !err && i < 8; i++)
+		snprintf(out + 2 * i, 3, "%02x", info.tag[i]);
+	return err;
+}
+
+static void test_tag(void)
+{
+	TEST("SHA-256 matches the FIPS 180 test vectors") {
+		u8 d[32];
+		static const char two_blocks[] = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+
+		bpffs_sha256("abc", 3, d);
+		CHECK_EQ(d[0], 0xba);
+		CHECK_EQ(d[1], 0x78);
+		CHECK_EQ(d[31], 0xad);
+		bpffs_sha256(two_blocks, strlen(two_blocks), d);
+		CHECK_EQ(d[0], 0x24);
+		CHECK_EQ(d[31], 0xc1);
+	}
+	TEST("a program's tag equals the kernel's tag for the same bytecode") {
+		const struct bpf_insn p[] = { BPFFS_MOV64_IMM(R0, 42), BPFFS_ALU64_IMM(BPF_ADD, R0, 1),
+					      BPFFS_EXIT() };
+		struct bpffs_prog *prog;
+		char ktag[17];
+
+		CHECK_EQ(bpffs_prog_alloc("tag", 0, p, 3, &prog), 0);
+		CHECK_EQ(bpffs_prog_prepare(prog, NULL), 0);
+		CHECK_EQ(strlen(prog->tag), 16);
+		if (kernel_tag(p, 3, ktag) == 0)
+			CHECK(strcmp(prog->tag, ktag) == 0);
+		else
+			SKIP("kernel BPF unavailable");
+		bpffs_prog_put(prog);
+	}
+}
+
 int main(void)
 {
+	test_tag();
 	test_alu();
 	test_jumps();
 	test_memory();

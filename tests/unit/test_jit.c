@@ -121,7 +121,7 @@ static bool code_is(const struct bpffs_prog *prog, u32 i, const u8 *bytes, u32 n
 	u32 len;
 	const u8 *code = insn_code(prog, i, &len);
 
-	if (len != n || memcmp(code, bytes, n)) {
+	if (len != n || (n && memcmp(code, bytes, n))) {
 		printf("# insn %u: got", i);
 		for (u32 k = 0; k < len; k++)
 			printf(" %02x", code[k]);
@@ -245,6 +245,46 @@ static void test_alu(void)
 				CHECK_EQ(RUN(BPFFS_LD_IMM64(R0, vals[v]),
 					     BPFFS_ALU32_IMM(BPF_MOD, R0, divs[d]), BPFFS_EXIT()), x % dv);
 			}
+	}
+	TEST("unsigned 64-bit division by constants (multiply-high) matches for edge dividends") {
+		static const s32 divs[] = { 3, 5, 7, 10, 641, 1000003, 0x7fffffff, -1, -7, INT32_MIN };
+		static const u64 vals[] = { 0, 1, 2, ~0ull, ~0ull - 1, 0x8000000000000000ull,
+					    0x7fffffffffffffffull, 1000002, 1000003, 0xfffffffffff0bdc1ull,
+					    0x123456789abcdef0ull };
+
+		for (u32 d = 0; d < BPFFS_ARRAY_SIZE(divs); d++)
+			for (u32 v = 0; v < BPFFS_ARRAY_SIZE(vals); v++) {
+				u64 dv = (u64)(s64)divs[d];
+
+				CHECK_EQ(RUN(BPFFS_LD_IMM64(R3, vals[v]),
+					     BPFFS_ALU64_IMM(BPF_DIV, R3, divs[d]),
+					     BPFFS_MOV64_REG(R0, R3), BPFFS_EXIT()), vals[v] / dv);
+				CHECK_EQ(RUN(BPFFS_LD_IMM64(R0, vals[v]), BPFFS_MOV64_IMM(R3, 77),
+					     BPFFS_ALU64_IMM(BPF_MOD, R0, divs[d]),
+					     BPFFS_ALU64_REG(BPF_XOR, R0, R3), BPFFS_EXIT()),
+					 (vals[v] % dv) ^ 77);
+			}
+	}
+	TEST("the loop idioms fuse: jcc +1 over ja, lsh/rsh 32 zero-extension, mov+add lea") {
+		struct bpffs_prog *prog = LOAD(BPFFS_MOV64_IMM(R0, 0), BPFFS_MOV64_IMM(R2, 5),
+					       BPFFS_ALU64_IMM(BPF_ADD, R0, 3),
+					       BPFFS_ALU64_IMM(BPF_SUB, R2, 1),
+					       BPFFS_MOV64_REG(R4, R2), BPFFS_ALU64_IMM(BPF_LSH, R4, 32),
+					       BPFFS_ALU64_IMM(BPF_RSH, R4, 32),
+					       BPFFS_JMP_IMM(BPF_JEQ, R4, 0, 1), BPFFS_JA(-7),
+					       BPFFS_MOV64_REG(R5, R0), BPFFS_ALU64_IMM(BPF_ADD, R5, 100),
+					       BPFFS_ALU64_REG(BPF_ADD, R0, R5), BPFFS_EXIT());
+
+		if (prog) {
+			CHECK_EQ(run_both(prog, NULL, 0, &(struct bpffs_run_ctx){ 0 }), 15 + 115);
+			/* mov ecx, esi */
+			CHECK(code_is(prog, 4, (const u8[]){ 0x89, 0xf1 }, 2));
+			/* test rcx, rcx; jne back (short) */
+			CHECK(code_is(prog, 7, (const u8[]){ 0x48, 0x85, 0xc9, 0x75, 0xf1 }, 5));
+			/* lea r8, [rax + 0x64] */
+			CHECK(code_is(prog, 9, (const u8[]){ 0x4c, 0x8d, 0x40, 0x64 }, 4));
+			bpffs_prog_put(prog);
+		}
 	}
 	TEST("shifts by a register go through cl, also when the destination is r4 (rcx)") {
 		CHECK_EQ(RUN(BPFFS_MOV64_IMM(R4, 3), BPFFS_MOV64_IMM(R2, 2),

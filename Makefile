@@ -6,6 +6,8 @@
 #   make run        deps + build + mount at $(MNT), load the examples, wait for Ctrl-C
 #   make bench      benchmarks (interpreter vs native -O2, ...)
 #   make fuzz-jit   long differential run, JIT vs interpreter (FUZZ_COUNT=1000000)
+#   make fuzz       every fuzz target for FUZZ_TIME seconds each (default 60)
+#   make check-asan unit, conformance and bats suites under ASan+UBSan
 #   make install    install the binary and the BPF header under $(PREFIX)
 #   make clean
 
@@ -49,7 +51,7 @@ EXAMPLE_OBJS := $(EXAMPLE_SRCS:examples/%.bpf.c=$(BUILD)/examples/%.bpf.o)
 TEST_BPF_SRCS := $(wildcard tests/bpf/*.bpf.c)
 TEST_BPF_OBJS := $(TEST_BPF_SRCS:tests/bpf/%.bpf.c=$(BUILD)/tests/bpf/%.bpf.o)
 
-.PHONY: all deps test run bench install clean unit-tests bpf-objs check-deps check-tsan fuzz-jit check-asan san-build fuzz-elf unit-bins
+.PHONY: all deps test run bench install clean unit-tests bpf-objs check-deps check-tsan fuzz-jit check-asan san-build fuzz-elf fuzz-render fuzz unit-bins
 all: $(BIN) $(UNIT_BINS) $(TOOL_BINS)
 
 deps:
@@ -112,6 +114,23 @@ $(BUILD)/fuzz-elf: $(FUZZ_ELF_SRCS) $(wildcard src/core/*.h)
 		-fno-sanitize-recover=undefined \
 		-o $@ $(FUZZ_ELF_SRCS) -lbpf -lelf -lz -lpthread
 
+# libFuzzer target for the map key/value/spec text parsers (src/fs/render.c).
+FUZZ_RENDER_SRCS := tests/fuzz/fuzz_render.c src/fs/render.c src/core/vlog.c
+fuzz-render: $(BUILD)/fuzz-render
+$(BUILD)/fuzz-render: $(FUZZ_RENDER_SRCS) src/fs/render.h src/core/vlog.h
+	@mkdir -p $(dir $@)
+	$(CLANG) -O1 -g -std=gnu11 -D_GNU_SOURCE -Isrc -Iinclude -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=undefined -o $@ $(FUZZ_RENDER_SRCS)
+
+# Every fuzz target for FUZZ_TIME seconds each (default 60: about 4 x 60 s in
+# all, on one core): fuzz-elf and fuzz-render (libFuzzer, crashes saved in
+# $(BUILD)/fuzz/), the verifier's soundness run (fuzz_verifier) and the JIT's
+# differential run (jit_diff) under the same time limit. See tests/fuzz/run.sh.
+FUZZ_TIME ?= 60
+fuzz: $(BUILD)/fuzz-elf $(BUILD)/fuzz-render $(BUILD)/tests/fuzz_verifier \
+		$(BUILD)/tests/jit_diff bpf-objs
+	BUILD=$(BUILD) FUZZ_TIME=$(FUZZ_TIME) ./tests/fuzz/run.sh
+
 test: deps
 	$(MAKE) all bpf-objs
 	$(MAKE) san-build
@@ -131,6 +150,12 @@ fuzz-jit: $(BUILD)/tests/jit_diff $(BUILD)/tests/jit_kernel_diff
 	$(BUILD)/tests/jit_diff --count $(FUZZ_COUNT) --size 150
 	$(BUILD)/tests/jit_diff --count $$(( $(FUZZ_COUNT) / 10 )) --seed 50000000 --blind
 	$(BUILD)/tests/jit_kernel_diff --count $$(( $(FUZZ_COUNT) / 20 )) --size 150
+
+# Long soundness run of the verifier (issue 5): accepted random programs must
+# never fault in the checked interpreter. VFUZZ_COUNT programs (plus mutants).
+VFUZZ_COUNT ?= 1000000
+fuzz-verifier: $(BUILD)/tests/fuzz_verifier
+	$(BUILD)/tests/fuzz_verifier --count $(VFUZZ_COUNT)
 
 install: $(BIN)
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/bpffs-user

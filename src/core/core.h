@@ -187,6 +187,7 @@ struct bpffs_prog {
 	u64 load_time;			/* CLOCK_REALTIME ns */
 	struct bpffs_prog_line *lines;	/* source lines from BTF line info, owned */
 	u32 line_cnt;
+	u32 max_loops;			/* bpf_loop limit of its mount, 0: BPFFS_MAX_LOOPS */
 };
 
 /*

@@ -79,10 +79,41 @@ int elf_sym(struct elf_ctx *ctx, u32 idx, GElf_Sym *sym, const char **name)
 
 struct elf_code *elf_code_by_shndx(struct elf_ctx *ctx, u32 shndx)
 {
+	if (ctx->code_of_shndx)
+		return shndx < ctx->shnum && ctx->code_of_shndx[shndx] ?
+			       &ctx->code[ctx->code_of_shndx[shndx] - 1] : NULL;
 	for (u32 i = 0; i < ctx->code_cnt; i++)
 		if (ctx->code[i].shndx == shndx)
 			return &ctx->code[i];
 	return NULL;
+}
+
+struct elf_func *elf_func_at(struct elf_ctx *ctx, u32 sec, u32 start)
+{
+	u32 lo = 0, hi = ctx->func_cnt;
+
+	while (lo < hi) {	/* funcs are sorted by (sec, start), without duplicates */
+		u32 mid = (lo + hi) / 2;
+		const struct elf_func *f = &ctx->funcs[mid];
+
+		if (f->sec < sec || (f->sec == sec && f->start < start))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < ctx->func_cnt && ctx->funcs[lo].sec == sec && ctx->funcs[lo].start == start)
+		return &ctx->funcs[lo];
+	return NULL;
+}
+
+static int elf_index_code(struct elf_ctx *ctx)
+{
+	ctx->code_of_shndx = calloc(ctx->shnum, sizeof(u32));
+	if (!ctx->code_of_shndx)
+		return -ENOMEM;
+	for (u32 i = 0; i < ctx->code_cnt; i++)
+		ctx->code_of_shndx[ctx->code[i].shndx] = i + 1;
+	return 0;
 }
 
 static bool str_has_prefix(const char *s, const char *p)
@@ -263,7 +294,7 @@ static int elf_collect_sections(struct elf_ctx *ctx)
 	}
 	if (!ctx->symbols)
 		return elf_err(ctx, -EINVAL, "no symbol table");
-	return 0;
+	return elf_index_code(ctx);
 }
 
 /* ---- functions ---------------------------------------------------------- */
@@ -402,6 +433,11 @@ static void elf_ctx_fini(struct elf_ctx *ctx)
 	free(ctx->code);
 	free(ctx->funcs);
 	free(ctx->btf_maps);
+	free(ctx->code_of_shndx);
+	free(ctx->map_keys);
+	free(ctx->data_map_of_shndx);
+	free(ctx->maps_syms);
+	free(ctx->legacy_syms);
 	if (ctx->elf)
 		elf_end(ctx->elf);
 	free(ctx->image);

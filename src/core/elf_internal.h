@@ -60,6 +60,21 @@ struct elf_btf_map {
 	bool has_values;
 };
 
+/* Lookup keys, so that hostile files with many sections, symbols or maps cost n log n. */
+struct elf_map_key {
+	u32 shndx;
+	u64 off;
+	u32 idx;		/* into obj->maps */
+};
+
+struct elf_sym_key {
+	const char *name;
+	u32 idx;		/* symbol index, for a stable order */
+	u64 value, size;
+};
+
+struct legacy_sym;
+
 struct elf_ctx {
 	struct bpffs_object *obj;
 	const struct bpffs_open_opts *opts;
@@ -84,8 +99,16 @@ struct elf_ctx {
 	u64 linked_insns;	/* over all programs, bounded */
 	u64 linked_info;	/* func/line info records copied into programs */
 	u64 data_bytes;		/* global data sections */
-	struct elf_btf_map *btf_maps;
+	struct elf_btf_map *btf_maps;	/* sorted by off once all are known */
 	u32 btf_map_cnt;
+	u32 *code_of_shndx;		/* per section: index into code + 1, or 0 */
+	struct elf_map_key *map_keys;	/* non-data maps by (shndx, off) */
+	u32 map_key_cnt;
+	u32 *data_map_of_shndx;		/* per section: global data map + 1, or 0 */
+	struct elf_sym_key *maps_syms;	/* symbols of .maps by name */
+	u32 maps_sym_cnt;
+	struct legacy_sym *legacy_syms;	/* symbols of legacy map sections (elf_maps.c) */
+	u32 legacy_sym_cnt;
 };
 
 /*
@@ -121,6 +144,8 @@ const char *elf_sec_name(struct elf_ctx *ctx, size_t idx);
 int elf_sym(struct elf_ctx *ctx, u32 idx, GElf_Sym *sym, const char **name);
 Elf_Data *elf_sec_data(struct elf_ctx *ctx, size_t idx);
 struct elf_code *elf_code_by_shndx(struct elf_ctx *ctx, u32 shndx);
+/* The function starting at instruction @start of code section @sec, or NULL. */
+struct elf_func *elf_func_at(struct elf_ctx *ctx, u32 sec, u32 start);
 bool elf_is_data_sec(const char *name);
 
 /* elf_maps.c: legacy maps, BTF maps, global data; static slots of .maps */

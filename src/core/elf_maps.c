@@ -74,10 +74,67 @@ static void elf_fix_attr(struct bpffs_map_attr *attr)
 	}
 }
 
+static int map_key_cmp(const void *a, const void *b)
+{
+	const struct elf_map_key *x = a, *y = b;
+
+	if (x->shndx != y->shndx)
+		return x->shndx < y->shndx ? -1 : 1;
+	if (x->off != y->off)
+		return x->off < y->off ? -1 : 1;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/* Once maps are final: lookups by (section, offset) for relocations. */
+static int elf_index_maps(struct elf_ctx *ctx)
+{
+	const struct bpffs_obj_map *m;
+
+	ctx->data_map_of_shndx = calloc(ctx->shnum, sizeof(u32));
+	ctx->map_keys = malloc((ctx->obj->map_cnt ? ctx->obj->map_cnt : 1) * sizeof(*ctx->map_keys));
+	if (!ctx->data_map_of_shndx || !ctx->map_keys)
+		return -ENOMEM;
+	for (u32 i = 0; i < ctx->obj->map_cnt; i++) {
+		m = &ctx->obj->maps[i];
+		if (m->kind == BPFFS_OBJ_MAP_DATA && m->sec_idx < ctx->shnum &&
+		    !ctx->data_map_of_shndx[m->sec_idx])
+			ctx->data_map_of_shndx[m->sec_idx] = i + 1;
+		else if (m->kind != BPFFS_OBJ_MAP_DATA && m->kind != BPFFS_OBJ_MAP_INNER)
+			ctx->map_keys[ctx->map_key_cnt++] = (struct elf_map_key){
+				.shndx = m->sec_idx, .off = m->sec_off, .idx = i };
+	}
+	if (ctx->map_key_cnt)
+		qsort(ctx->map_keys, ctx->map_key_cnt, sizeof(*ctx->map_keys), map_key_cmp);
+	return 0;
+}
+
+static int map_by_key(const struct elf_ctx *ctx, u32 shndx, u64 off)
+{
+	struct elf_map_key key = { .shndx = shndx, .off = off, .idx = 0 };
+	u32 lo = 0, hi = ctx->map_key_cnt;
+
+	while (lo < hi) {	/* leftmost (shndx, off): the lowest map index */
+		u32 mid = (lo + hi) / 2;
+
+		if (map_key_cmp(&ctx->map_keys[mid], &key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < ctx->map_key_cnt && ctx->map_keys[lo].shndx == shndx &&
+	    ctx->map_keys[lo].off == off)
+		return ctx->map_keys[lo].idx;
+	if (shndx < ctx->shnum && ctx->data_map_of_shndx[shndx])
+		return ctx->data_map_of_shndx[shndx] - 1;
+	return -ENOENT;
+}
+
 int elf_map_by_sec_off(struct elf_ctx *ctx, u32 shndx, u64 off)
 {
 	const struct bpffs_obj_map *m;
 
+	if (ctx->map_keys)
+		return map_by_key(ctx, shndx, off);
 	for (u32 i = 0; i < ctx->obj->map_cnt; i++) {
 		m = &ctx->obj->maps[i];
 		if (m->kind == BPFFS_OBJ_MAP_INNER || m->sec_idx != shndx)
@@ -91,6 +148,7 @@ int elf_map_by_sec_off(struct elf_ctx *ctx, u32 shndx, u64 off)
 /* ---- legacy `maps` section ------------------------------------------------ */
 
 struct legacy_sym {
+	u32 shndx;
 	u64 off;
 	const char *name;
 };
@@ -99,6 +157,8 @@ static int legacy_sym_cmp(const void *a, const void *b)
 {
 	const struct legacy_sym *x = a, *y = b;
 
+	if (x->shndx != y->shndx)
+		return x->shndx < y->shndx ? -1 : 1;
 	return x->off < y->off ? -1 : x->off > y->off;
 }
 
@@ -175,30 +235,64 @@ bool elf_is_legacy_maps_sec(const char *name)
 	return !strcmp(name, "maps") || !strncmp(name, "maps/", 5);
 }
 
-static int legacy_collect_syms(struct elf_ctx *ctx, size_t shndx, struct legacy_sym **out,
-			       u32 *cnt)
+/*
+ * The symbols of all legacy map sections in one pass, sorted by (section,
+ * offset): *out and *cnt. One pass, as a hostile file may have thousands
+ * of such sections and millions of symbols.
+ */
+static int legacy_all_syms(struct elf_ctx *ctx, struct legacy_sym **out, u32 *cnt)
 {
 	struct legacy_sym *syms = NULL;
+	bool *legacy = calloc(ctx->shnum, sizeof(bool));
 	const char *name;
 	GElf_Sym sym;
 	u32 n = 0;
 
+	if (!legacy)
+		return -ENOMEM;
+	for (size_t i = 1; i < ctx->shnum; i++)
+		legacy[i] = elf_is_legacy_maps_sec(elf_sec_name(ctx, i));
 	for (u32 i = 1; i < ctx->sym_cnt; i++) {
-		if (elf_sym(ctx, i, &sym, &name))
-			continue;
-		if (sym.st_shndx != shndx ||
-		    GELF_ST_TYPE(sym.st_info) == STT_SECTION)
+		if (elf_sym(ctx, i, &sym, &name) || sym.st_shndx >= ctx->shnum ||
+		    !legacy[sym.st_shndx] || GELF_ST_TYPE(sym.st_info) == STT_SECTION)
 			continue;
 		if (elf_vec_grow(&syms, n, sizeof(*syms))) {
 			free(syms);
+			free(legacy);
 			return -ENOMEM;
 		}
-		syms[n++] = (struct legacy_sym){ .off = sym.st_value, .name = name };
+		syms[n++] = (struct legacy_sym){ .shndx = sym.st_shndx, .off = sym.st_value,
+						 .name = name };
 	}
+	free(legacy);
 	if (n)
 		qsort(syms, n, sizeof(*syms), legacy_sym_cmp);
 	*out = syms;
 	*cnt = n;
+	return 0;
+}
+
+/* A copy of the symbols of section @shndx, sorted by offset. */
+static int legacy_collect_syms(struct elf_ctx *ctx, size_t shndx, struct legacy_sym **out,
+			       u32 *cnt)
+{
+	u32 lo = 0, hi = ctx->legacy_sym_cnt, end;
+
+	while (lo < hi) {
+		u32 mid = (lo + hi) / 2;
+
+		if (ctx->legacy_syms[mid].shndx < shndx)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (end = lo; end < ctx->legacy_sym_cnt && ctx->legacy_syms[end].shndx == shndx; end++)
+		;
+	*cnt = end - lo;
+	*out = malloc((*cnt ? *cnt : 1) * sizeof(**out));
+	if (!*out)
+		return -ENOMEM;
+	memcpy(*out, ctx->legacy_syms + lo, *cnt * sizeof(**out));
 	return 0;
 }
 
@@ -433,20 +527,50 @@ static int btf_map_add_inner(struct elf_ctx *ctx, u32 outer_idx, u32 struct_id)
 	return 0;
 }
 
-static int btf_map_offset(struct elf_ctx *ctx, const char *name, u64 *off, u64 *size)
+static int sym_key_cmp(const void *a, const void *b)
 {
-	const char *sname;
+	const struct elf_sym_key *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	return c ? c : (x->idx < y->idx ? -1 : x->idx > y->idx);
+}
+
+/* The symbols of .maps, sorted by name (once). */
+static int maps_syms_index(struct elf_ctx *ctx)
+{
+	const char *name;
 	GElf_Sym sym;
 
-	/* clang leaves DATASEC offsets to the linker: use the ELF symbol */
 	for (u32 i = 1; i < ctx->sym_cnt; i++) {
-		if (elf_sym(ctx, i, &sym, &sname))
+		if (elf_sym(ctx, i, &sym, &name) || sym.st_shndx != (u32)ctx->btf_maps_shndx)
 			continue;
-		if (sym.st_shndx == (u32)ctx->btf_maps_shndx && !strcmp(sname, name)) {
-			*off = sym.st_value;
-			*size = sym.st_size;
-			return 0;
-		}
+		if (elf_vec_grow(&ctx->maps_syms, ctx->maps_sym_cnt, sizeof(*ctx->maps_syms)))
+			return -ENOMEM;
+		ctx->maps_syms[ctx->maps_sym_cnt++] = (struct elf_sym_key){
+			.name = name, .idx = i, .value = sym.st_value, .size = sym.st_size };
+	}
+	if (ctx->maps_sym_cnt)
+		qsort(ctx->maps_syms, ctx->maps_sym_cnt, sizeof(*ctx->maps_syms), sym_key_cmp);
+	return 0;
+}
+
+static int btf_map_offset(struct elf_ctx *ctx, const char *name, u64 *off, u64 *size)
+{
+	u32 lo = 0, hi = ctx->maps_sym_cnt;
+
+	/* clang leaves DATASEC offsets to the linker: use the ELF symbol */
+	while (lo < hi) {
+		u32 mid = (lo + hi) / 2;
+
+		if (strcmp(ctx->maps_syms[mid].name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < ctx->maps_sym_cnt && !strcmp(ctx->maps_syms[lo].name, name)) {
+		*off = ctx->maps_syms[lo].value;
+		*size = ctx->maps_syms[lo].size;
+		return 0;
 	}
 	return elf_err(ctx, -EINVAL, "map '%s': no symbol in .maps", name);
 }
@@ -503,6 +627,9 @@ static int elf_btf_maps(struct elf_ctx *ctx)
 
 	if (!btf)
 		return elf_err(ctx, -EINVAL, ".maps section without BTF");
+	err = maps_syms_index(ctx);
+	if (err)
+		return err;
 	id = btf__find_by_name_kind(btf, ".maps", BTF_KIND_DATASEC);
 	if (id < 0)
 		return elf_err(ctx, -EINVAL, ".maps section without a BTF DATASEC");
@@ -580,6 +707,15 @@ static int elf_data_maps(struct elf_ctx *ctx)
 	return 0;
 }
 
+static int btf_map_cmp(const void *a, const void *b)
+{
+	const struct elf_btf_map *x = a, *y = b;
+
+	if (x->off != y->off)
+		return x->off < y->off ? -1 : 1;
+	return x->map_idx < y->map_idx ? -1 : x->map_idx > y->map_idx;
+}
+
 static bool map_is_template(const struct bpffs_object *obj, u32 i)
 {
 	for (u32 j = 0; j < obj->map_cnt; j++)
@@ -632,6 +768,7 @@ int elf_collect_maps(struct elf_ctx *ctx)
 	int err = 0;
 
 	ctx->legacy_first = ctx->obj->map_cnt;
+	err = legacy_all_syms(ctx, &ctx->legacy_syms, &ctx->legacy_sym_cnt);
 	for (size_t i = 1; !err && i < ctx->shnum; i++)
 		if (elf_sec(ctx, i, &shdr) && elf_is_legacy_maps_sec(elf_sec_name(ctx, i)))
 			err = elf_legacy_maps(ctx, i);
@@ -649,6 +786,10 @@ int elf_collect_maps(struct elf_ctx *ctx)
 		err = elf_data_maps(ctx);
 	if (!err)
 		err = elf_order_maps(ctx);
+	if (!err)
+		err = elf_index_maps(ctx);
+	if (!err && ctx->btf_map_cnt)
+		qsort(ctx->btf_maps, ctx->btf_map_cnt, sizeof(*ctx->btf_maps), btf_map_cmp);
 	return err;
 }
 
@@ -666,14 +807,12 @@ static int slot_target(struct elf_ctx *ctx, const struct bpffs_obj_map *outer, u
 			       outer->attr.name, symi);
 	if (outer->attr.map_type == BPF_MAP_TYPE_PROG_ARRAY) {
 		struct elf_code *code = elf_code_by_shndx(ctx, sym.st_shndx);
+		struct elf_func *f = code && sym.st_value % 8 == 0 && sym.st_value / 8 < code->cnt ?
+					     elf_func_at(ctx, code - ctx->code, sym.st_value / 8) : NULL;
 
-		for (u32 i = 0; code && i < ctx->func_cnt; i++) {
-			const struct elf_func *f = &ctx->funcs[i];
-
-			if (&ctx->code[f->sec] == code && f->start * 8 == sym.st_value && f->entry) {
-				*target = f->prog_idx;
-				return 0;
-			}
+		if (f && f->entry) {
+			*target = f->prog_idx;
+			return 0;
 		}
 		return elf_err(ctx, -EINVAL, "map '%s': initial slot names '%s', not a program",
 			       outer->attr.name, name);
@@ -693,9 +832,18 @@ static int slot_add(struct elf_ctx *ctx, u64 off, u32 symi)
 	u32 target, key;
 	int err;
 
-	for (u32 i = 0; i < ctx->btf_map_cnt; i++)
-		if (off >= ctx->btf_maps[i].off && off - ctx->btf_maps[i].off < ctx->btf_maps[i].size)
-			bm = &ctx->btf_maps[i];
+	u32 lo = 0, hi = ctx->btf_map_cnt;
+
+	while (lo < hi) {	/* the last definition starting at or before off */
+		u32 mid = (lo + hi) / 2;
+
+		if (ctx->btf_maps[mid].off <= off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo && off - ctx->btf_maps[lo - 1].off < ctx->btf_maps[lo - 1].size)
+		bm = &ctx->btf_maps[lo - 1];
 	if (!bm || !bm->has_values || off - bm->off < bm->values_off ||
 	    (off - bm->off - bm->values_off) % 8)
 		return elf_err(ctx, -EINVAL, ".maps: relocation at offset %llu is not in a 'values' array",

@@ -18,6 +18,7 @@ BPFFS_HELPER(strtol)
 BPFFS_HELPER(strtoul)
 BPFFS_HELPER(jiffies64)
 BPFFS_HELPER(loop)
+BPFFS_HELPER(tail_call)
 /* src/hooks/ctx_helpers.c */
 BPFFS_HELPER(get_current_pid_tgid)
 BPFFS_HELPER(get_current_uid_gid)

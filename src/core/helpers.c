@@ -202,6 +202,8 @@ static u64 bpf_loop_fn(u64 nr_loops, u64 fn, u64 ctx, u64 flags, u64 r5)
 		return (u64)(s64)-E2BIG;
 	if (!rc || !rc->call_fn)
 		return (u64)(s64)-EINVAL;
+	if (rc->prog && rc->prog->max_loops && nr_loops > rc->prog->max_loops)
+		return (u64)(s64)-E2BIG;	/* the mount's max_loops (issue 9) */
 	for (i = 0; i < nr_loops; i++) {
 		u64 ret = rc->call_fn(rc, fn, i, ctx, 0, 0, 0);
 
@@ -212,6 +214,24 @@ static u64 bpf_loop_fn(u64 nr_loops, u64 fn, u64 ctx, u64 flags, u64 r5)
 	}
 	return i;
 }
+
+/*
+ * bpf_tail_call is executed by the runtimes themselves (the interpreter's
+ * TAIL_CALL handler, the JIT's emit_tail_call): it replaces the running
+ * program instead of returning. The table entry exists for its prototype
+ * (the verifier checks calls against the table); the function is reached
+ * only through callx, which cannot tail-call, and fails like a missing slot.
+ */
+static u64 tail_call_indirect(u64 ctx, u64 map, u64 index, u64 r4, u64 r5)
+{
+	return (u64)(s64)-EINVAL;
+}
+
+const struct bpffs_helper bpffs_helper_tail_call = {
+	.id = BPF_FUNC_tail_call, .name = "bpf_tail_call", .fn = tail_call_indirect,
+	.ret = BPFFS_RET_VOID,
+	.arg = { BPFFS_ARG_PTR_TO_CTX, BPFFS_ARG_CONST_MAP_PTR, BPFFS_ARG_SCALAR },
+};
 
 #define SIMPLE_HELPER(hname, func, ...)                                         \
 	const struct bpffs_helper bpffs_helper_##hname = {                      \

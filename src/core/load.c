@@ -31,6 +31,9 @@ struct load_ctx {
 	bool *shared;			/* maps[i] is a live pinned map we joined */
 	struct bpffs_prog **progs;	/* like obj->progs; references */
 	const char *file_name;		/* as copied ("prog.o") */
+	struct bpffs_limits lim;	/* the mount's limits (limits.c) */
+	u32 new_maps;			/* maps created so far, and their charge */
+	u64 new_bytes;
 };
 
 static void publish_name(struct load_ctx *lc, const struct bpffs_obj_map *om, char *out,
@@ -90,6 +93,25 @@ static int init_data_map(struct load_ctx *lc, const struct bpffs_obj_map *om,
 	return 0;
 }
 
+/* Before allocating: does the map fit the mount's map_mem and max_maps? */
+static int charge_map(struct load_ctx *lc, const struct bpffs_obj_map *om,
+		      const struct bpffs_map_attr *attr)
+{
+	u64 charge = registry_map_attr_charge(attr->key_size, attr->value_size, attr->max_entries);
+	u32 published = om->kind != BPFFS_OBJ_MAP_INNER;
+	int err;
+
+	err = registry_check_limits(lc->reg, 0, lc->new_maps + published, lc->new_bytes + charge,
+				    lc->log);
+	if (err) {
+		bpffs_vlog_printf(lc->log, "map '%s': over this mount's limits\n", attr->name);
+		return err;
+	}
+	lc->new_maps += published;
+	lc->new_bytes += charge;
+	return 0;
+}
+
 static int create_map(struct load_ctx *lc, u32 i)
 {
 	const struct bpffs_obj_map *om = &lc->obj->maps[i];
@@ -104,6 +126,9 @@ static int create_map(struct load_ctx *lc, u32 i)
 	}
 	if (attr.inner_map_idx != (u32)-1 && attr.inner_map_idx < lc->obj->map_cnt)
 		attr.inner_map = lc->maps[attr.inner_map_idx];
+	err = charge_map(lc, om, &attr);
+	if (err)
+		return err;
 	err = bpffs_map_create(&attr, lc->log, &lc->maps[i]);
 	if (err) {
 		bpffs_vlog_printf(lc->log, "map '%s': creation failed (%d)\n", attr.name, err);
@@ -169,6 +194,12 @@ static int instantiate_progs(struct load_ctx *lc)
 		if (err)
 			return err;
 		prog = lc->progs[i];
+		if (lc->lim.max_insns && prog->insn_cnt > lc->lim.max_insns) {
+			bpffs_vlog_printf(lc->log, "program '%s': %u instructions, limit max_insns=%u\n",
+					  prog->name, prog->insn_cnt, lc->lim.max_insns);
+			return -E2BIG;
+		}
+		prog->max_loops = lc->lim.max_loops;
 		prog->runtime = lc->opts ? lc->opts->runtime : BPFFS_RUNTIME_JIT;
 		prog->load_time = (u64)now.tv_sec * 1000000000ull + (u64)now.tv_nsec;
 		snprintf(prog->obj_name, sizeof(prog->obj_name), "%s", lc->obj->name);
@@ -314,6 +345,21 @@ static int build_loaded_obj(struct load_ctx *lc, const char *name, const void *b
 	return 0;
 }
 
+/* What publishing adds, against the limits, with the real maps' charges. */
+static int check_limits_locked(struct load_ctx *lc)
+{
+	u64 bytes = 0;
+	u32 i, maps = 0;
+
+	for (i = 0; i < lc->obj->map_cnt; i++) {
+		if (lc->shared[i] || lc->obj->maps[i].kind == BPFFS_OBJ_MAP_INNER)
+			continue;
+		maps++;
+		bytes += registry_map_charge(lc->maps[i]);
+	}
+	return registry_check_limits_locked(lc->reg, lc->obj->prog_cnt, maps, bytes, lc->log);
+}
+
 /* The only step that makes anything visible. */
 static int publish(struct load_ctx *lc, struct bpffs_loaded_obj *lo)
 {
@@ -323,6 +369,8 @@ static int publish(struct load_ctx *lc, struct bpffs_loaded_obj *lo)
 
 	pthread_rwlock_wrlock(&reg->lock);
 	err = check_clashes_locked(lc, lo->name);
+	if (!err)
+		err = check_limits_locked(lc);
 	if (!err)
 		err = registry_reserve_locked(reg, 1, lc->obj->prog_cnt, lc->obj->map_cnt);
 	if (err) {
@@ -385,7 +433,10 @@ static int load_steps(struct load_ctx *lc)
 	lc->progs = calloc(lc->obj->prog_cnt, sizeof(*lc->progs));
 	if (!lc->maps || !lc->shared || !lc->progs)
 		return -ENOMEM;
-	err = create_maps(lc);
+	bpffs_registry_get_limits(lc->reg, &lc->lim);
+	err = registry_check_limits(lc->reg, lc->obj->prog_cnt, 0, 0, lc->log);
+	if (!err)
+		err = create_maps(lc);
 	if (!err)
 		err = instantiate_progs(lc);
 	if (!err)

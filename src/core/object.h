@@ -69,9 +69,11 @@ enum bpffs_obj_map_kind {
 /*
  * A map the object asks for, ready for bpffs_map_create (a perf event
  * array's max_entries 0 is already one slot per CPU). Global data maps are
- * named "<object><section>" ("prog.rodata"). attr.inner_map_idx is the index of the
- * template in obj->maps for map-in-map types, else (u32)-1; attr.inner_map
- * is left NULL (the loader fills it once the template exists).
+ * named "<object><section>" ("prog.rodata"). attr.inner_map_idx is the
+ * index of the template in obj->maps for map-in-map types, else (u32)-1;
+ * templates always come before the maps using them, so creating maps in
+ * index order works. attr.inner_map is left NULL (set it to the created
+ * template).
  */
 struct bpffs_obj_map {
 	struct bpffs_map_attr attr;
@@ -136,8 +138,8 @@ struct bpffs_open_opts {
 };
 
 /*
- * Parse @size bytes of a BPF ELF object named @name (the file name without
- * ".o" becomes obj->name). @opts may be NULL. Returns 0 and *out, or -EINVAL
+ * Parse @size bytes of a BPF ELF object named @name (its base name up to
+ * the first '.' becomes obj->name, as in libbpf: "prog.bpf.o" is "prog"). @opts may be NULL. Returns 0 and *out, or -EINVAL
  * (malformed or unsupported content), -E2BIG (too large), -EOPNOTSUPP
  * (feature not supported: kernel CO-RE, externs, ...), -ENOMEM, with one
  * log line naming the cause. A failed open leaves nothing behind.

@@ -197,6 +197,8 @@ int bpffs_registry_add_map(struct bpffs_registry *reg, struct bpffs_map *map)
 	if (registry_find_map_locked(reg, map->name) >= 0)
 		err = -EEXIST;
 	else
+		err = registry_check_limits_locked(reg, 0, 1, registry_map_charge(map), NULL);
+	if (!err)
 		err = registry_reserve_locked(reg, 0, 0, 1);
 	if (!err) {
 		bpffs_map_get(map);

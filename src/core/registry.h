@@ -85,6 +85,37 @@ int bpffs_registry_names(struct bpffs_registry *reg, enum bpffs_registry_kind ki
 			 char ***names);
 void bpffs_registry_names_free(char **names, int cnt);
 
+/*
+ * Per-mount resource limits (issue 9, src/core/limits.c): 0 means no limit
+ * (for max_loops: the kernel's BPF_MAX_LOOPS, 1 << 23). Reaching one fails
+ * the load, or the mkdir of a map, with a log line naming the limit:
+ *   map_mem    bytes charged to all published maps together: -ENOMEM. A map
+ *              is charged max(its memory use, max_entries * (key + value)),
+ *              so a hash map cannot outgrow its charge by filling up.
+ *   max_maps   published maps: -E2BIG          max_progs  published programs: -E2BIG
+ *   max_insns  instructions of one program: -E2BIG
+ *   max_loops  nr_loops of one bpf_loop() call: the helper returns -E2BIG.
+ * Mount options of the same names set them (bpffs-user MNT -o map_mem=64M,...).
+ */
+struct bpffs_limits {
+	u64 map_mem;
+	u32 max_maps;
+	u32 max_progs;
+	u32 max_insns;
+	u32 max_loops;
+};
+
+void bpffs_registry_set_limits(struct bpffs_registry *reg, const struct bpffs_limits *lim);
+void bpffs_registry_get_limits(struct bpffs_registry *reg, struct bpffs_limits *lim);
+/*
+ * Parse "map_mem=64M,max_progs=100" (words separated by commas or spaces,
+ * sizes with an optional K/M/G suffix) into @lim, leaving other fields as
+ * they are. Returns 0, or -EINVAL and a log line naming the bad word.
+ */
+int bpffs_limits_parse(const char *text, struct bpffs_limits *lim, struct bpffs_vlog *log);
+/* 1 if @word ("max_maps=4") is the name of a limit, so option parsers can pick them out. */
+bool bpffs_limits_is_option(const char *word);
+
 /* Verifier log kept for a program at load (the statistics line at least). */
 const char *bpffs_prog_verifier_log(const struct bpffs_prog *prog);
 

@@ -22,6 +22,7 @@ struct bpffs_registry {
 	struct registry_map *maps;
 	u32 map_cnt, map_cap;
 	u32 next_obj_id, next_prog_id, next_map_id;
+	struct bpffs_limits limits;	/* per-mount limits (limits.c), 0 = none */
 };
 
 int registry_find_obj_locked(struct bpffs_registry *reg, const char *name);
@@ -31,5 +32,13 @@ int registry_reserve_locked(struct bpffs_registry *reg, u32 objs, u32 progs, u32
 void registry_insert_map_locked(struct bpffs_registry *reg, struct bpffs_map *map, u32 users,
 				bool held);
 void registry_release_map_locked(struct bpffs_registry *reg, u32 i);
+
+/* Limits (limits.c): may @new_maps maps charged @new_bytes and @new_progs join? */
+u64 registry_map_attr_charge(u32 key_size, u32 value_size, u32 max_entries);
+u64 registry_map_charge(const struct bpffs_map *map);
+int registry_check_limits_locked(struct bpffs_registry *reg, u32 new_progs, u32 new_maps,
+				 u64 new_bytes, struct bpffs_vlog *log);
+int registry_check_limits(struct bpffs_registry *reg, u32 new_progs, u32 new_maps,
+			  u64 new_bytes, struct bpffs_vlog *log);
 
 #endif /* BPFFS_REGISTRY_INTERNAL_H */

@@ -168,7 +168,9 @@ static int pending_apply_spec(struct bpffs_fs *fs, struct bpffs_pending_map *p,
 	if (!err) {
 		err = bpffs_registry_add_map(fs->reg, map);
 		if (err) {
-			bpffs_vlog_printf(&log, "map '%s': name already in use\n", p->name);
+			bpffs_vlog_printf(&log, err == -EEXIST ? "map '%s': name already in use\n" :
+					  "map '%s': over this mount's limits (map_mem, max_maps)\n",
+					  p->name);
 			fmt_forget(fs, p->name);
 		}
 	}

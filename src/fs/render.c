@@ -243,7 +243,8 @@ int bpffs_parse_value(const char *text, size_t len, u32 size, enum bpffs_fmt fmt
 	char *copy, **tok;
 	int n, err = -EINVAL;
 
-	if (len > (size_t)size * 4 + 64)
+	/* a NUL inside would silently cut the text short (issue 9, hostile corpus) */
+	if (len > (size_t)size * 4 + 64 || memchr(text, '\0', len))
 		return -EINVAL;
 	copy = strndup(text, len);
 	tok = calloc((size_t)size + 2, sizeof(*tok));

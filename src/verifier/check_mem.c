@@ -250,8 +250,10 @@ static int check_stack_read_fixed(struct verifier_env *env, struct func_state *f
 	int spi = (int)((-o - 1) / BPF_REG_SIZE), i;
 	bool zero = true;
 
+	/* a read inside one spilled slot; reads across slots go byte by byte */
 	if (spi < f->allocated_stack / BPF_REG_SIZE &&
-	    f->stack[spi].slot_type[BPF_REG_SIZE - 1] == STACK_SPILL) {
+	    f->stack[spi].slot_type[BPF_REG_SIZE - 1] == STACK_SPILL &&
+	    (o + MAX_BPF_STACK) % BPF_REG_SIZE + size <= BPF_REG_SIZE) {
 		struct bpf_reg *sp = &f->stack[spi].spilled_ptr;
 
 		if (size == BPF_REG_SIZE && !(o % BPF_REG_SIZE)) {
@@ -329,6 +331,19 @@ static int check_stack_access(struct verifier_env *env, u32 regno, const struct 
 	s64 o, lo, hi;
 	int err;
 
+	/* stack accesses are always aligned: spill tracking relies on it */
+	if (!tnum_is_aligned(tnum_add(reg->var_off, tnum_const((u64)(s64)(reg->off + off))),
+			     size)) {
+		char t[64];
+
+		if (tnum_is_const(reg->var_off))
+			snprintf(t, sizeof(t), "%lld", (long long)reg->var_off.value);
+		else
+			tnum_strn(t, sizeof(t), reg->var_off);
+		verbose(env, "misaligned stack access off %s+%d+%d size %d\n", t, reg->off, off,
+			size);
+		return -EACCES;
+	}
 	if (tnum_is_const(reg->var_off)) {
 		err = stack_fixed_off(env, regno, reg, off, size, write, &o);
 		if (err)

@@ -114,7 +114,13 @@ static int is_state_visited(struct verifier_env *env, int insn_idx)
 	struct insn_aux *aux = &env->aux[insn_idx];
 	struct vstate *cur = env->cur, *copy;
 	struct vstate_list **pp, *sl, *n;
-	bool add = true, cb_entry = is_callback_entry(env, insn_idx);
+	bool cb_entry = is_callback_entry(env, insn_idx);
+	/*
+	 * Keep states for later pruning only where paths join (jump targets,
+	 * loop heads, callback entries): states kept at other prune points
+	 * are rarely matched and cost memory.
+	 */
+	bool add = env->aux[insn_idx].jmp_point || env->aux[insn_idx].loop_head || cb_entry;
 
 	cur->insn_idx = insn_idx;
 	for (pp = &aux->explored; (sl = *pp);) {

@@ -12,7 +12,7 @@
 int main(int argc, char **argv)
 {
 	struct vfuzz_stats st = { 0 };
-	u64 count = 100000, seed = 1, done = 0, chunk = 10000;
+	u64 count = 100000, seed = 1, done = 0, chunk = 1000;
 	time_t t0 = time(NULL);
 	int i;
 

@@ -27,8 +27,8 @@
 #include "verifier/verifier.h"
 
 struct inv_row {
-	char path[160];
-	char types[256];
+	char path[512];
+	char types[512];
 	int ka, kr, ke;
 };
 
@@ -110,7 +110,7 @@ static u32 row_type(const struct inv_row *r)
 		return BPF_PROG_TYPE_SOCKET_FILTER;
 	if (strchr(r->types, ','))
 		return 0;
-	snprintf(name, sizeof(name), "%s", r->types);
+	snprintf(name, sizeof(name), "%.63s", r->types);
 	name[strcspn(name, "\xc3\x97 ")] = 0;	/* cut at "×" */
 	for (i = 0; i < sizeof(type_names) / sizeof(type_names[0]); i++)
 		if (!strcmp(type_names[i].name, name))
@@ -133,19 +133,11 @@ struct totals {
 	int progs, accepted, rejected, unsupported;
 	int kernel_accepted;
 	u64 time_ns, max_ns;
-	char max_prog[256];
+	char max_prog[1024];
 	u64 processed, max_processed;
 };
 
 static struct totals tot;
-
-static u64 now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (u64)ts.tv_sec * 1000000000ull + (u64)ts.tv_nsec;
-}
 
 static const char *first_error(const char *log)
 {
@@ -219,7 +211,7 @@ static void do_object(const char *path, const char *rel)
 	struct bpffs_map *fake;
 	u32 def = row ? row_type(row) : 0, i;
 	int acc = 0, rej = 0, uns = 0, err;
-	char why[64][160];
+	char why[64][600];
 	int nwhy = 0;
 
 	if (filter && !strstr(rel, filter))
@@ -254,7 +246,7 @@ static void do_object(const char *path, const char *rel)
 	}
 	for (i = 0; i < obj->prog_cnt; i++) {
 		u32 type = obj->progs[i].type ? obj->progs[i].type : def;
-		char w[160];
+		char w[520];
 
 		tot.progs++;
 		if (!bpffs_verifier_knows_prog_type(type)) {

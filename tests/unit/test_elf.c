@@ -12,6 +12,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -1060,6 +1061,46 @@ static void test_regressions(void)
 		closedir(d);
 }
 
+/* Opens from several threads at once (FUSE workers do this). */
+struct par_arg {
+	const u8 *buf;
+	size_t size;
+	int failures;
+};
+
+static void *par_open(void *p)
+{
+	struct par_arg *a = p;
+	char buf[512];
+	struct bpffs_vlog log = { .level = BPFFS_LOG_ERRORS, .buf = buf, .size = sizeof(buf) };
+
+	for (int i = 0; i < 200; i++) {
+		struct bpffs_object *obj = NULL;
+
+		if (bpffs_object_open(a->buf, a->size, "par.o", NULL, &log, &obj) || obj->prog_cnt != 3)
+			a->failures++;
+		bpffs_object_free(obj);
+	}
+	return NULL;
+}
+
+static void test_parallel(const u8 *buf, size_t size)
+{
+	struct par_arg args[4];
+	pthread_t th[4];
+
+	TEST("objects open concurrently from four threads") {
+		for (int i = 0; i < 4; i++) {
+			args[i] = (struct par_arg){ .buf = buf, .size = size };
+			pthread_create(&th[i], NULL, par_open, &args[i]);
+		}
+		for (int i = 0; i < 4; i++) {
+			pthread_join(th[i], NULL);
+			CHECK_EQ(args[i].failures, 0);
+		}
+	}
+}
+
 /* Objects built from examples/ must load unchanged. */
 static void test_examples(void)
 {
@@ -1116,6 +1157,7 @@ int main(void)
 		test_bad_btf_ext(multi, size);
 		test_bad_core();
 		test_corruption(multi, size);
+		test_parallel(multi, size);
 	}
 	test_types();
 	test_huge_file();

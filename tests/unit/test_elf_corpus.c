@@ -482,7 +482,10 @@ int main(void)
 	spot_checks(dir);
 	TEST("relocations were cross-checked with llvm-readelf") {
 		printf("# %d relocations cross-checked\n", relocs_checked);
-		CHECK(relocs_checked > 1000);
+		if (system("command -v llvm-readelf >/dev/null 2>&1"))
+			SKIP("no llvm-readelf");
+		else
+			CHECK(relocs_checked > 1000);
 	}
 	rc = harness_done();	/* the tally goes after the last test line */
 	printf("# loaded %d/%d objects, %d programs (%d with a type the section does not say), "

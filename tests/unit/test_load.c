@@ -77,8 +77,74 @@ static int count_names(struct bpffs_registry *reg, enum bpffs_registry_kind kind
 	return n;
 }
 
+/*
+ * A program that counts its runs in *(u64 *)ctx and tail-calls slot 0 of its
+ * prog array (itself): 1 run + 33 tail calls, then the call fails through.
+ */
+static u64 run_counting(struct bpffs_prog *prog, u64 *count)
+{
+	struct bpffs_run_ctx rc = { .checked = prog->runtime == BPFFS_RUNTIME_CHECKED };
+	u64 r0;
+
+	*count = 0;
+	bpffs_run_ctx_add_region(&rc, count, sizeof(*count), true);	/* the context */
+	r0 = bpffs_prog_run(prog, (u64)(uintptr_t)count, 0, &rc);
+	if (rc.fault)
+		printf("# fault at %u: %s\n", rc.fault_insn, rc.fault_msg);
+	CHECK_EQ(rc.fault, 0);
+	return r0;
+}
+
+static void test_tail_calls(int runtime)
+{
+	const struct bpf_insn self[] = {
+		BPFFS_MOV64_REG(BPF_REG_6, BPF_REG_1),
+		BPFFS_LDX_MEM(BPF_DW, BPF_REG_2, BPF_REG_1, 0),
+		BPFFS_ALU64_IMM(BPF_ADD, BPF_REG_2, 1),
+		BPFFS_STX_MEM(BPF_DW, BPF_REG_1, BPF_REG_2, 0),
+		BPFFS_LD_IMM64_RAW(BPF_REG_2, BPF_PSEUDO_MAP_FD, 0),
+		BPFFS_MOV64_IMM(BPF_REG_3, 0),
+		BPFFS_CALL_HELPER(BPF_FUNC_tail_call),
+		BPFFS_MOV64_IMM(BPF_REG_0, 7),
+		BPFFS_EXIT(),
+	};
+	struct bpffs_map_attr attr = { .map_type = BPF_MAP_TYPE_PROG_ARRAY, .key_size = 4,
+				       .value_size = 4, .max_entries = 4, .inner_map_idx = (u32)-1,
+				       .name = "jmp" };
+	struct bpffs_map *map;
+	struct bpffs_prog *prog;
+	u64 count = 0;
+
+	CHECK_EQ(bpffs_map_create(&attr, NULL, &map), 0);
+	CHECK_EQ(bpffs_prog_alloc("self", BPF_PROG_TYPE_SOCKET_FILTER, self,
+				  BPFFS_ARRAY_SIZE(self), &prog), 0);
+	prog->maps = calloc(1, sizeof(*prog->maps));
+	prog->maps[0] = map;	/* the program's reference */
+	prog->map_cnt = 1;
+	prog->runtime = runtime;
+	CHECK_EQ(bpffs_prog_prepare(prog, NULL), 0);
+	CHECK_EQ(run_counting(prog, &count), 7);
+	CHECK_EQ(count, 1);	/* empty slot: the tail call falls through */
+	CHECK_EQ(bpffs_prog_array_update(map, 0, prog), 0);
+	CHECK_EQ(run_counting(prog, &count), 7);
+	CHECK_EQ(count, 1 + BPFFS_MAX_TAIL_CALLS);
+	/* the slot's reference on the program would keep it alive: clear it */
+	CHECK_EQ(bpffs_prog_array_update(map, 0, NULL), 0);
+	bpffs_prog_put(prog);
+}
+
 int main(void)
 {
+	TEST("tail calls stop after 33 in the interpreter") {
+		test_tail_calls(BPFFS_RUNTIME_INTERP);
+	}
+	TEST("tail calls stop after 33 in the JIT") {
+		test_tail_calls(BPFFS_RUNTIME_JIT);
+	}
+	TEST("tail calls stop after 33 in the checked interpreter") {
+		test_tail_calls(BPFFS_RUNTIME_CHECKED);
+	}
+
 	static const char *const examples[] = {
 		"packet_counter", "xdp_firewall", "file_activity", "sampler", "event_log",
 		"tail_dispatch",

@@ -233,7 +233,8 @@ int main(void)
 		bpffs_vlog_free(&log);
 	}
 	TEST("a rejection names the instruction index") {
-		struct vcase c = { "idx", SF, { MOV(R1, 0), MOV(R2, 0), LDX(DW, R0, R1, 0), EXIT() } };
+		struct vcase c = { "idx", SF, { MOV(R1, 0), MOV(R2, 0), LDX(DW, R0, R1, 0), EXIT() },
+				 .result = REJECT };
 		struct bpffs_vlog log;
 		u32 depth;
 
@@ -243,7 +244,7 @@ int main(void)
 		bpffs_vlog_free(&log);
 	}
 	TEST("an unknown program type is refused") {
-		struct vcase c = { "type", 999, { RET(0) } };
+		struct vcase c = { "type", 999, { RET(0) }, .result = REJECT };
 		struct bpffs_vlog log;
 		u32 depth;
 

@@ -155,6 +155,9 @@ static void vf_lookup(struct vfuzz *f)
 	vf_emit(f, BPFFS_INSN(BPF_LD | BPF_DW | BPF_IMM, BPF_REG_1, BPF_PSEUDO_MAP_FD, 0, m));
 	vf_emit(f, BPFFS_INSN(0, 0, 0, 0, 0));
 	vf_emit(f, BPFFS_CALL_HELPER(BPF_FUNC_map_lookup_elem));
+	for (u8 r = 1; r <= 5; r++)
+		if (vf_below(f, 4))
+			vf_emit(f, BPFFS_MOV64_IMM(r, vf_imm(f)));
 	skip_at = f->n;
 	if (vf_below(f, 6))
 		vf_emit(f, BPFFS_JMP_IMM(BPF_JEQ, BPF_REG_0, 0, 0));
@@ -227,14 +230,24 @@ static void vf_snippet(struct vfuzz *f, int depth)
 		vf_alu(f);
 		break;
 	case 2:
-		vf_mem(f, BPF_REG_6, -4, 200);
+		if (vf_below(f, 4))
+			vf_emit(f, BPFFS_LDX_MEM(vf_below(f, 3) ? BPF_W : vf_size(f), vf_reg(f),
+						 BPF_REG_6, 4 * vf_below(f, 20)));
+		else
+			vf_mem(f, BPF_REG_6, -4, 200);
 		break;
 	case 3:
-		vf_mem(f, BPF_REG_10, -520, 4);
+		if (vf_below(f, 3))
+			vf_mem(f, BPF_REG_10, -72, 1);
+		else
+			vf_mem(f, BPF_REG_10, -520, 4);
 		break;
 	case 4:
 		vf_emit(f, BPFFS_CALL_HELPER(vf_below(f, 2) ? BPF_FUNC_get_prandom_u32 :
 							      BPF_FUNC_ktime_get_ns));
+		for (u8 r = 1; r <= 5; r++)
+			if (vf_below(f, 4))
+				vf_emit(f, BPFFS_MOV64_IMM(r, vf_imm(f)));
 		break;
 	case 5:
 		vf_stack_ptr(f);
@@ -256,13 +269,22 @@ static void vf_snippet(struct vfuzz *f, int depth)
 static void vf_generate(struct vfuzz *f)
 {
 	u32 k, cnt = 2 + vf_below(f, 12);
+	u8 r;
 
 	f->n = 0;
 	vf_emit(f, BPFFS_MOV64_REG(BPF_REG_6, BPF_REG_1));
-	if (vf_below(f, 2)) {
-		vf_emit(f, BPFFS_ST_MEM(BPF_DW, BPF_REG_10, -8, 0));
-		vf_emit(f, BPFFS_ST_MEM(BPF_DW, BPF_REG_10, -16, 0));
+	/* most registers start initialised, so programs get further */
+	for (r = 0; r <= 9; r++) {
+		if (r == 6 || !vf_below(f, 8))
+			continue;
+		if (vf_below(f, 2))
+			vf_emit(f, BPFFS_MOV64_IMM(r, vf_imm(f)));
+		else
+			vf_emit(f, BPFFS_LDX_MEM(BPF_W, r, BPF_REG_6, 4 * vf_below(f, 17)));
 	}
+	for (k = 0; k < 8; k++)
+		if (vf_below(f, 2))
+			vf_emit(f, BPFFS_ST_MEM(BPF_DW, BPF_REG_10, -8 * (int)(k + 1), vf_imm(f)));
 	for (k = 0; k < cnt && f->n < VF_MAX - 40; k++)
 		vf_snippet(f, 0);
 	if (vf_below(f, 5))
@@ -335,18 +357,37 @@ static void vf_report(struct vfuzz *f, const struct bpffs_run_ctx *rc, u64 seed)
 	}
 }
 
-/* Verify the current program; if accepted, run it checked. Returns faults. */
-static int vf_try(struct vfuzz *f, struct vfuzz_stats *st, u64 seed, bool mutant)
+/* Verify the current program; if accepted, run it checked. Returns faults,
+ * and *ok tells whether the verifier accepted it. */
+static int vf_try_ok(struct vfuzz *f, struct vfuzz_stats *st, u64 seed, bool mutant, bool *ok)
 {
 	struct bpffs_prog *prog = NULL;
 	u8 ctx[sizeof(struct __sk_buff)] __attribute__((aligned(8)));
 	int err, faults = 0, r;
 
+	*ok = false;
+	if (getenv("VFUZZ_DEBUG")) {
+		struct bpffs_vlog log;
+		struct bpffs_prog *p = NULL;
+
+		if (!bpffs_prog_alloc("dbg", BPF_PROG_TYPE_SOCKET_FILTER, f->insns, f->n, &p)) {
+			p->maps = f->maps;
+			p->map_cnt = 2;
+			bpffs_vlog_alloc(&log, 1, 4096);
+			bpffs_verify(p, NULL, &log);
+			printf("%s", bpffs_vlog_text(&log));
+			bpffs_vlog_free(&log);
+			p->maps = NULL;
+			p->map_cnt = 0;
+			bpffs_prog_put(p);
+		}
+	}
 	if (bpffs_prog_alloc("fuzz", BPF_PROG_TYPE_SOCKET_FILTER, f->insns, f->n, &prog))
 		return 0;
 	prog->maps = f->maps;
 	prog->map_cnt = 2;
-	err = bpffs_verify(prog, NULL, NULL);
+	/* a small limit: runaway loops are common here and prove nothing */
+	err = bpffs_verify(prog, &(struct bpffs_verifier_opts){ .insn_limit = 20000 }, NULL);
 	if (mutant)
 		st->mutants++;
 	else
@@ -357,6 +398,7 @@ static int vf_try(struct vfuzz *f, struct vfuzz_stats *st, u64 seed, bool mutant
 		st->rej_e2big += err == -E2BIG;
 		goto out;
 	}
+	*ok = true;
 	if (mutant)
 		st->mutants_accepted++;
 	else
@@ -405,10 +447,11 @@ static int vfuzz_run(u64 seed, u64 count, struct vfuzz_stats *st, int max_report
 		u32 n;
 
 		f.rng = (seed + i) * 0x9E3779B97F4A7C15ULL + 1;
+		bool ok;
+
 		vf_generate(&f);
-		if (vf_try(&f, st, seed + i, false) < 0)
-			break;
-		if (st->generated && !(st->accepted + st->mutants_accepted))
+		vf_try_ok(&f, st, seed + i, false, &ok);
+		if (!ok)
 			continue;
 		memcpy(saved, f.insns, sizeof(saved));
 		n = f.n;
@@ -416,7 +459,7 @@ static int vfuzz_run(u64 seed, u64 count, struct vfuzz_stats *st, int max_report
 			memcpy(f.insns, saved, sizeof(saved));
 			f.n = n;
 			vf_mutate(&f);
-			vf_try(&f, st, seed + i, true);
+			vf_try_ok(&f, st, seed + i, true, &ok);
 		}
 	}
 	vf_maps_destroy(&f);

@@ -46,6 +46,7 @@ enum bpffs_arg_type {
 	BPFFS_ARG_PTR_TO_SPIN_LOCK,
 	BPFFS_ARG_PTR_TO_TIMER,
 	BPFFS_ARG_PTR_TO_MAP_OR_NULL,	/* ARG_CONST_MAP_PTR or NULL */
+	BPFFS_ARG_PTR_TO_SOCKET_RELEASE, /* socket from sk_lookup_*, released */
 };
 
 enum bpffs_ret_type {
@@ -54,6 +55,7 @@ enum bpffs_ret_type {
 	BPFFS_RET_PTR_TO_MAP_VALUE_OR_NULL,
 	BPFFS_RET_PTR_TO_RINGBUF_MEM_OR_NULL, /* acquires a reference */
 	BPFFS_RET_PTR_TO_MAP_OR_NULL,	/* map-in-map lookup */
+	BPFFS_RET_PTR_TO_SOCKET_OR_NULL, /* sk_lookup_*: acquires a reference */
 };
 
 typedef u64 (*bpffs_helper_fn)(u64 r1, u64 r2, u64 r3, u64 r4, u64 r5);

@@ -383,23 +383,23 @@ static int elf_fix_funcs(struct elf_ctx *ctx)
 
 static int elf_collect_funcs(struct elf_ctx *ctx)
 {
-	bool any_entry = false;
+	bool any_entry = false, *has;
 	int err;
 
 	err = elf_func_symbols(ctx);
 	if (err)
 		return err;
-	for (u32 s = 0; s < ctx->code_cnt; s++) {
-		bool has = false;
-
-		for (u32 i = 0; i < ctx->func_cnt; i++)
-			has |= ctx->funcs[i].sec == s;
-		if (!has) {	/* no function symbols: the whole section */
+	has = calloc(ctx->code_cnt ? ctx->code_cnt : 1, sizeof(*has));
+	if (!has)
+		return -ENOMEM;
+	for (u32 i = 0; i < ctx->func_cnt; i++)
+		has[ctx->funcs[i].sec] = true;
+	for (u32 s = 0; s < ctx->code_cnt && !err; s++)
+		if (!has[s])	/* no function symbols: the whole section */
 			err = elf_add_func(ctx, s, 0, ctx->code[s].cnt, ctx->code[s].name, true);
-			if (err)
-				return err;
-		}
-	}
+	free(has);
+	if (err)
+		return err;
 	err = elf_fix_funcs(ctx);
 	if (err)
 		return err;

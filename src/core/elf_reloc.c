@@ -158,7 +158,13 @@ struct link {
 	struct bpffs_obj_prog *prog;
 	struct link_unit *units;
 	u32 unit_cnt;
-	u32 *func_base;		/* per ctx->funcs: base in the program, or U32_MAX */
+	/*
+	 * Shared by all programs, reset after each (only the entries it set):
+	 * per ctx->funcs the base in the program or U32_MAX, per obj->maps the
+	 * slot in the program's map list or U32_MAX.
+	 */
+	u32 *func_base;
+	u32 *map_slot;
 };
 
 static int grow(void *p, u32 cnt, size_t elem)
@@ -269,12 +275,12 @@ static int link_map_slot(struct link *l, u32 map)
 {
 	struct bpffs_obj_prog *p = l->prog;
 
-	for (u32 i = 0; i < p->map_cnt; i++)
-		if (p->map_idx[i] == map)
-			return i;
+	if (l->map_slot[map] != UINT32_MAX)
+		return l->map_slot[map];
 	if (grow(&p->map_idx, p->map_cnt, sizeof(u32)))
 		return -ENOMEM;
 	p->map_idx[p->map_cnt] = map;
+	l->map_slot[map] = p->map_cnt;
 	return p->map_cnt++;
 }
 
@@ -442,17 +448,13 @@ static void prog_set_type(struct elf_ctx *ctx, struct bpffs_obj_prog *p)
 	}
 }
 
-static int link_prog(struct elf_ctx *ctx, u32 fi, struct bpffs_obj_prog *p)
+static int link_prog(struct elf_ctx *ctx, u32 fi, struct bpffs_obj_prog *p, u32 *func_base,
+		     u32 *map_slot)
 {
 	const struct elf_func *f = &ctx->funcs[fi];
-	struct link l = { .ctx = ctx, .prog = p };
+	struct link l = { .ctx = ctx, .prog = p, .func_base = func_base, .map_slot = map_slot };
 	u32 base;
 	int err;
-
-	l.func_base = malloc(ctx->func_cnt * sizeof(u32));
-	if (!l.func_base)
-		return -ENOMEM;
-	memset(l.func_base, 0xff, ctx->func_cnt * sizeof(u32));
 
 	snprintf(p->name, sizeof(p->name), "%s", f->name);
 	p->is_static = !f->global;
@@ -463,28 +465,39 @@ static int link_prog(struct elf_ctx *ctx, u32 fi, struct bpffs_obj_prog *p)
 	err = link_append(&l, fi, &base);
 	for (u32 u = 0; !err && u < l.unit_cnt; u++)
 		err = link_unit(&l, u);
+	for (u32 u = 0; u < l.unit_cnt; u++)
+		func_base[l.units[u].func] = UINT32_MAX;
+	for (u32 i = 0; i < p->map_cnt; i++)
+		map_slot[p->map_idx[i]] = UINT32_MAX;
 	free(l.units);
-	free(l.func_base);
 	return err;
 }
 
 int elf_link_progs(struct elf_ctx *ctx)
 {
 	struct bpffs_object *obj = ctx->obj;
-	int err;
+	u32 *func_base, *map_slot;
+	int err = 0;
 
 	if (!ctx->entry_cnt)
 		return elf_err(ctx, -EINVAL, "no programs: the object has no executable code");
 	obj->progs = calloc(ctx->entry_cnt, sizeof(*obj->progs));
-	if (!obj->progs)
-		return -ENOMEM;
-	for (u32 i = 0; i < ctx->func_cnt; i++) {
+	func_base = malloc(ctx->func_cnt * sizeof(u32));
+	map_slot = malloc((obj->map_cnt ? obj->map_cnt : 1) * sizeof(u32));
+	if (!obj->progs || !func_base || !map_slot) {
+		err = -ENOMEM;
+		goto out;
+	}
+	memset(func_base, 0xff, ctx->func_cnt * sizeof(u32));
+	memset(map_slot, 0xff, (obj->map_cnt ? obj->map_cnt : 1) * sizeof(u32));
+	for (u32 i = 0; i < ctx->func_cnt && !err; i++) {
 		if (!ctx->funcs[i].entry)
 			continue;
 		obj->prog_cnt++;
-		err = link_prog(ctx, i, &obj->progs[ctx->funcs[i].prog_idx]);
-		if (err)
-			return err;
+		err = link_prog(ctx, i, &obj->progs[ctx->funcs[i].prog_idx], func_base, map_slot);
 	}
-	return 0;
+out:
+	free(func_base);
+	free(map_slot);
+	return err;
 }

@@ -29,6 +29,8 @@ struct load_ctx {
 	char base[64];			/* object name without ".o" */
 	struct bpffs_map **maps;	/* like obj->maps; references */
 	bool *shared;			/* maps[i] is a live pinned map we joined */
+	struct bpffs_map **joined;	/* live maps the pinned lookup returned */
+	u32 joined_cnt;
 	struct bpffs_prog **progs;	/* like obj->progs; references */
 	const char *file_name;		/* as copied ("prog.o") */
 	struct bpffs_limits lim;	/* the mount's limits (limits.c) */
@@ -47,113 +49,38 @@ static void publish_name(struct load_ctx *lc, const struct bpffs_obj_map *om, ch
 		snprintf(out, size, "%s", om->attr.name);
 }
 
-static bool pinned_compatible(const struct bpffs_map *live, const struct bpffs_map_attr *a)
+/*
+ * Pinned-map lookup for bpffs_object_create_maps: a live map of that name
+ * is joined; remember it so publishing counts a user instead of a new map.
+ */
+static struct bpffs_map *lookup_pinned(const char *name, void *arg)
 {
-	return live->map_type == a->map_type && live->key_size == a->key_size &&
-	       live->value_size == a->value_size && live->max_entries == a->max_entries &&
-	       live->map_flags == a->map_flags;
-}
-
-/* Join a live map pinned by name, if there is one. 1: joined, 0: none, <0: error */
-static int join_pinned(struct load_ctx *lc, u32 i, const char *name)
-{
+	struct load_ctx *lc = arg;
 	struct bpffs_map *live = bpffs_registry_get_map(lc->reg, name);
 
-	if (!live)
-		return 0;
-	if (!pinned_compatible(live, &lc->obj->maps[i].attr)) {
-		bpffs_vlog_printf(lc->log, "map '%s': pinned map of that name exists with an incompatible definition\n",
-				  name);
-		bpffs_map_put(live);
-		return -EINVAL;
-	}
-	lc->maps[i] = live;
-	lc->shared[i] = true;
-	return 1;
-}
-
-static int init_data_map(struct load_ctx *lc, const struct bpffs_obj_map *om,
-			 struct bpffs_map *map)
-{
-	u32 key = 0;
-	int err;
-
-	if (om->init_data) {
-		err = bpffs_map_update_elem(map, &key, om->init_data, BPF_ANY);
-		if (err) {
-			bpffs_vlog_printf(lc->log, "map '%s': cannot write initial data (%d)\n",
-					  map->name, err);
-			return err;
-		}
-	}
-	if (om->frozen) {
-		map->frozen = true;	/* read-only to programs (the verifier checks) */
-		return bpffs_map_freeze(map);
-	}
-	return 0;
-}
-
-/* Before allocating: does the map fit the mount's map_mem and max_maps? */
-static int charge_map(struct load_ctx *lc, const struct bpffs_obj_map *om,
-		      const struct bpffs_map_attr *attr)
-{
-	u64 charge = registry_map_attr_charge(attr->key_size, attr->value_size, attr->max_entries);
-	u32 published = om->kind != BPFFS_OBJ_MAP_INNER;
-	int err;
-
-	err = registry_check_limits(lc->reg, 0, lc->new_maps + published, lc->new_bytes + charge,
-				    lc->log);
-	if (err) {
-		bpffs_vlog_printf(lc->log, "map '%s': over this mount's limits\n", attr->name);
-		return err;
-	}
-	lc->new_maps += published;
-	lc->new_bytes += charge;
-	return 0;
-}
-
-static int create_map(struct load_ctx *lc, u32 i)
-{
-	const struct bpffs_obj_map *om = &lc->obj->maps[i];
-	struct bpffs_map_attr attr = om->attr;
-	int err;
-
-	publish_name(lc, om, attr.name, sizeof(attr.name));
-	if (om->pinning == BPFFS_PIN_BY_NAME) {
-		err = join_pinned(lc, i, attr.name);
-		if (err)
-			return err < 0 ? err : 0;
-	}
-	if (attr.inner_map_idx != (u32)-1 && attr.inner_map_idx < lc->obj->map_cnt)
-		attr.inner_map = lc->maps[attr.inner_map_idx];
-	err = charge_map(lc, om, &attr);
-	if (err)
-		return err;
-	err = bpffs_map_create(&attr, lc->log, &lc->maps[i]);
-	if (err) {
-		bpffs_vlog_printf(lc->log, "map '%s': creation failed (%d)\n", attr.name, err);
-		return err;
-	}
-	if (om->kind == BPFFS_OBJ_MAP_DATA)
-		return init_data_map(lc, om, lc->maps[i]);
-	return 0;
+	if (live && lc->joined_cnt < lc->obj->map_cnt)
+		lc->joined[lc->joined_cnt++] = live;
+	return live;
 }
 
 static int create_maps(struct load_ctx *lc)
 {
-	u32 i, pass;
+	u32 i, j;
 	int err;
 
-	/* inner-map templates first: their outer maps point at them */
-	for (pass = 0; pass < 2; pass++) {
-		for (i = 0; i < lc->obj->map_cnt; i++) {
-			if ((lc->obj->maps[i].kind == BPFFS_OBJ_MAP_INNER) != (pass == 0))
-				continue;
-			err = create_map(lc, i);
-			if (err)
-				return err;
-		}
-	}
+	lc->joined = calloc(lc->obj->map_cnt + 1, sizeof(*lc->joined));
+	if (!lc->joined)
+		return -ENOMEM;
+	err = bpffs_object_create_maps(lc->obj, lookup_pinned, lc, lc->log, &lc->maps);
+	if (err)
+		return err;
+	for (i = 0; i < lc->obj->map_cnt; i++)
+		for (j = 0; j < lc->joined_cnt; j++)
+			if (lc->maps[i] == lc->joined[j])
+				lc->shared[i] = true;
+	for (i = 0; i < lc->obj->map_cnt; i++)
+		if (lc->obj->maps[i].frozen)
+			lc->maps[i]->frozen = true;	/* read-only to programs too */
 	return 0;
 }
 
@@ -208,33 +135,6 @@ static int instantiate_progs(struct load_ctx *lc)
 			return err;
 	}
 	return 0;
-}
-
-/* Static initial slots: `.values = { [2] = &prog }` of prog arrays and map-in-maps. */
-static int write_static_slots(struct load_ctx *lc)
-{
-	u32 i, s;
-	int err = 0;
-
-	for (i = 0; i < lc->obj->map_cnt && !err; i++) {
-		const struct bpffs_obj_map *om = &lc->obj->maps[i];
-
-		for (s = 0; s < om->init_slot_cnt && !err; s++) {
-			const struct bpffs_map_init_slot *slot = &om->init_slots[s];
-
-			if (om->attr.map_type == BPF_MAP_TYPE_PROG_ARRAY)
-				err = bpffs_prog_array_update(lc->maps[i], slot->key,
-							      lc->progs[slot->target]);
-			else
-				err = bpffs_map_in_map_update(lc->maps[i], &slot->key,
-							      lc->maps[slot->target], BPF_ANY,
-							      lc->log);
-			if (err)
-				bpffs_vlog_printf(lc->log, "map '%s': cannot set initial slot %u (%d)\n",
-						  om->attr.name, slot->key, err);
-		}
-	}
-	return err;
 }
 
 /* Verify one program; its log is kept on the program either way. */
@@ -411,11 +311,9 @@ static void load_ctx_fini(struct load_ctx *lc)
 
 	for (i = 0; lc->progs && i < lc->obj->prog_cnt; i++)
 		bpffs_prog_put(lc->progs[i]);
-	for (i = 0; lc->maps && i < lc->obj->map_cnt; i++)
-		if (lc->maps[i])
-			bpffs_map_put(lc->maps[i]);
+	bpffs_object_put_maps(lc->obj, lc->maps);
 	free(lc->progs);
-	free(lc->maps);
+	free(lc->joined);
 	free(lc->shared);
 	bpffs_object_free(lc->obj);
 }
@@ -428,10 +326,9 @@ static int load_steps(struct load_ctx *lc)
 		bpffs_vlog_printf(lc->log, "object '%s' has no programs\n", lc->obj->name);
 		return -EINVAL;
 	}
-	lc->maps = calloc(lc->obj->map_cnt + 1, sizeof(*lc->maps));
 	lc->shared = calloc(lc->obj->map_cnt + 1, sizeof(*lc->shared));
 	lc->progs = calloc(lc->obj->prog_cnt, sizeof(*lc->progs));
-	if (!lc->maps || !lc->shared || !lc->progs)
+	if (!lc->shared || !lc->progs)
 		return -ENOMEM;
 	bpffs_registry_get_limits(lc->reg, &lc->lim);
 	err = registry_check_limits(lc->reg, lc->obj->prog_cnt, 0, 0, lc->log);
@@ -442,7 +339,7 @@ static int load_steps(struct load_ctx *lc)
 	if (!err)
 		err = check_clashes(lc);	/* early, for a clear -EEXIST; publish re-checks */
 	if (!err)
-		err = write_static_slots(lc);
+		err = bpffs_object_fill_prog_arrays(lc->obj, lc->maps, lc->progs, lc->log);
 	if (!err)
 		err = verify_and_prepare(lc);
 	return err;

@@ -42,6 +42,21 @@ void bpffs_loaded_obj_put(struct bpffs_loaded_obj *obj)
 	free(obj);
 }
 
+/*
+ * A prog array holding a program that uses the same array is a reference
+ * cycle; like the kernel when the last user reference goes, empty its slots
+ * when it is unpublished.
+ */
+static void map_release_slots(struct bpffs_map *map)
+{
+	u32 k;
+
+	if (map->map_type != BPF_MAP_TYPE_PROG_ARRAY)
+		return;
+	for (k = 0; k < map->max_entries; k++)
+		bpffs_prog_array_update(map, k, NULL);
+}
+
 void bpffs_registry_destroy(struct bpffs_registry *reg)
 {
 	u32 i;
@@ -52,8 +67,10 @@ void bpffs_registry_destroy(struct bpffs_registry *reg)
 		bpffs_loaded_obj_put(reg->objs[i]);
 	for (i = 0; i < reg->prog_cnt; i++)
 		bpffs_prog_put(reg->progs[i]);
-	for (i = 0; i < reg->map_cnt; i++)
+	for (i = 0; i < reg->map_cnt; i++) {
+		map_release_slots(reg->maps[i].map);
 		bpffs_map_put(reg->maps[i].map);
+	}
 	free(reg->objs);
 	free(reg->progs);
 	free(reg->maps);
@@ -178,6 +195,7 @@ void registry_insert_map_locked(struct bpffs_registry *reg, struct bpffs_map *ma
 
 static void registry_drop_map_locked(struct bpffs_registry *reg, u32 i)
 {
+	map_release_slots(reg->maps[i].map);
 	bpffs_map_put(reg->maps[i].map);
 	reg->maps[i] = reg->maps[--reg->map_cnt];
 }

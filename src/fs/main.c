@@ -17,6 +17,7 @@
 #include "fs.h"
 #include "internal.h"
 #include "fuse_glue.h"
+#include "mount_opts.h"
 #include "../core/log.h"
 
 #define BPFFS_VERSION "0.1"
@@ -33,7 +34,9 @@ static void usage(FILE *out, const char *prog)
 		"  -f        stay in the foreground (log to stderr; default: daemon, syslog)\n"
 		"  -s        single-threaded request loop (debugging)\n"
 		"  -d        FUSE debug output (implies -f)\n"
-		"  -o OPTS   FUSE mount options (allow_other, ro, ...)\n"
+		"  -o OPTS   FUSE mount options (allow_other, ro, ...) and limits:\n"
+		"            map_mem=SIZE[K|M|G] max_maps=N max_progs=N max_insns=N\n"
+		"            max_loops=N (docs/reliability.md)\n"
 		"  -h        this help and the FUSE options\n"
 		"  -V        version\n"
 		"Unmount with: fusermount3 -u MOUNTPOINT\n",
@@ -102,7 +105,8 @@ static int exit_status(int loop_ret)
 	return 1;
 }
 
-static int mount_and_serve(struct fuse_args *args, struct fuse_cmdline_opts *o)
+static int mount_and_serve(struct fuse_args *args, struct fuse_cmdline_opts *o,
+			   const struct bpffs_mount_opts *mo)
 {
 	struct fuse_session *se;
 	struct bpffs_fs *fs;
@@ -113,6 +117,7 @@ static int mount_and_serve(struct fuse_args *args, struct fuse_cmdline_opts *o)
 		fprintf(stderr, "bpffs-user: cannot set up the tree: %s\n", strerror(-err));
 		return 1;
 	}
+	bpffs_registry_set_limits(fs->reg, &mo->limits);
 	se = fuse_session_new(args, &bpffs_fuse_ops, sizeof(bpffs_fuse_ops), fs);
 	if (!se) {
 		/* libfuse printed which option it did not know */
@@ -148,10 +153,11 @@ static int mount_main(int argc, char **argv)
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
 	struct fuse_cmdline_opts o;
+	struct bpffs_mount_opts mo = { 0 };
 	int ret = 2;
 
 	memset(&o, 0, sizeof(o));
-	if (fuse_parse_cmdline(&args, &o)) {
+	if (bpffs_mount_opts_parse(&args, &mo) || fuse_parse_cmdline(&args, &o)) {
 		usage(stderr, "bpffs-user");
 		goto out;
 	}
@@ -181,8 +187,9 @@ static int mount_main(int argc, char **argv)
 	/* honour file modes, in particular for other users under allow_other */
 	if (fuse_opt_add_arg(&args, "-odefault_permissions,fsname=bpffs-user,subtype=bpffs"))
 		goto out;
-	ret = mount_and_serve(&args, &o);
+	ret = mount_and_serve(&args, &o, &mo);
 out:
+	bpffs_mount_opts_fini(&mo);
 	free(o.mountpoint);
 	fuse_opt_free_args(&args);
 	return ret;

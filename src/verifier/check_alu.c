@@ -70,6 +70,12 @@ static int adjust_ptr(struct verifier_env *env, const struct bpf_insn *insn,
 	int err;
 
 	if (BPF_CLASS(insn->code) == BPF_ALU) {
+		/* root: a 32-bit difference of a pointer is a meaningless scalar */
+		if (op == BPF_SUB && !env->opts.unprivileged) {
+			reg_mark_unknown(dst);
+			zext_32_to_64(dst);
+			return 0;
+		}
 		verbose(env, "R%d 32-bit pointer arithmetic prohibited\n", insn->dst_reg);
 		return -EACCES;
 	}
@@ -256,8 +262,10 @@ int check_alu_op(struct verifier_env *env, const struct bpf_insn *insn)
 		const_reg(&srcv, insn->imm, alu32);
 	}
 	if (dst->type != SCALAR_VALUE && srcv.type != SCALAR_VALUE) {
-		if (op == BPF_SUB && !alu32 && !env->opts.unprivileged) {
+		if (op == BPF_SUB && !env->opts.unprivileged) {
 			reg_mark_unknown(dst);
+			if (alu32)
+				zext_32_to_64(dst);
 			return 0;
 		}
 		verbose(env, "R%d pointer %s pointer prohibited\n", insn->dst_reg,
@@ -272,6 +280,11 @@ int check_alu_op(struct verifier_env *env, const struct bpf_insn *insn)
 	if (srcv.type != SCALAR_VALUE) {
 		struct bpf_reg off = *dst, ptr = srcv;
 
+		if (op == BPF_SUB && alu32 && !env->opts.unprivileged) {
+			reg_mark_unknown(dst);
+			zext_32_to_64(dst);
+			return 0;
+		}
 		if (op == BPF_SUB) {
 			verbose(env, "R%d tried to subtract pointer from scalar\n", insn->dst_reg);
 			return -EACCES;

@@ -441,6 +441,16 @@ static int check_func_arg(struct verifier_env *env, int arg, struct call_meta *m
 			return -EACCES;
 		}
 		return check_helper_mem_access(env, regno, 1, false, false);
+	case BPFFS_ARG_PTR_TO_SOCKET_RELEASE:
+		if (reg->type != PTR_TO_SOCK_COMMON || (reg->flags & PTR_MAYBE_NULL))
+			return arg_type_err(env, regno, "sock");
+		if (!reg->ref_obj_id) {
+			verbose(env, "R%d must be referenced when passed to release function\n",
+				regno);
+			return -EINVAL;
+		}
+		meta->release_ref = reg->ref_obj_id;
+		return 0;
 	case BPFFS_ARG_PTR_TO_SPIN_LOCK:
 		return check_map_value_arg(env, regno, "bpf_spin_lock");
 	case BPFFS_ARG_PTR_TO_TIMER:
@@ -505,6 +515,12 @@ static void set_ret(struct verifier_env *env, int insn_idx, struct call_meta *me
 		reg_mark_known_zero(r0);
 		r0->type = CONST_PTR_TO_MAP;
 		r0->map_ptr = meta->map ? meta->map->inner_map_meta : NULL;
+		r0->flags = PTR_MAYBE_NULL;
+		r0->id = new_id(env);
+		break;
+	case BPFFS_RET_PTR_TO_SOCKET_OR_NULL:
+		reg_mark_known_zero(r0);
+		r0->type = PTR_TO_SOCK_COMMON;
 		r0->flags = PTR_MAYBE_NULL;
 		r0->id = new_id(env);
 		break;
@@ -655,7 +671,8 @@ int check_helper_call(struct verifier_env *env, const struct bpf_insn *insn, int
 	memcpy(saved, cur_regs(env), sizeof(saved));
 	clobber_caller_saved(cur_regs(env));
 	set_ret(env, insn_idx, &meta);
-	if (meta.fn->ret == BPFFS_RET_PTR_TO_RINGBUF_MEM_OR_NULL) {
+	if (meta.fn->ret == BPFFS_RET_PTR_TO_RINGBUF_MEM_OR_NULL ||
+	    meta.fn->ret == BPFFS_RET_PTR_TO_SOCKET_OR_NULL) {
 		int ref = acquire_reference(env, insn_idx);
 
 		if (ref < 0)

@@ -112,6 +112,10 @@ static bool tc_helper(u32 id)
 	case BPF_FUNC_skb_ancestor_cgroup_id:
 	case BPF_FUNC_skb_set_tstamp:
 	case BPF_FUNC_check_mtu:
+	case BPF_FUNC_sk_lookup_tcp:
+	case BPF_FUNC_sk_lookup_udp:
+	case BPF_FUNC_skc_lookup_tcp:
+	case BPF_FUNC_sk_release:
 		return true;
 	}
 	return sk_filter_helper(id);
@@ -132,6 +136,10 @@ static bool xdp_helper(u32 id)
 	case BPF_FUNC_xdp_get_buff_len:
 	case BPF_FUNC_xdp_load_bytes:
 	case BPF_FUNC_xdp_store_bytes:
+	case BPF_FUNC_sk_lookup_tcp:
+	case BPF_FUNC_sk_lookup_udp:
+	case BPF_FUNC_skc_lookup_tcp:
+	case BPF_FUNC_sk_release:
 		return true;
 	}
 	return base_helper(id);
@@ -161,6 +169,8 @@ static bool tracing_helper(u32 id)
 	case BPF_FUNC_get_func_ip:
 	case BPF_FUNC_get_attach_cookie:
 		return true;
+	case BPF_FUNC_perf_prog_read_value:
+		return false;	/* perf_event programs only: see perf_event_helper */
 	}
 	return base_helper(id);
 }
@@ -309,6 +319,11 @@ static bool perf_event_access(int off, int size, bool write, u32 attach,
 	return true;
 }
 
+static bool perf_event_helper(u32 id)
+{
+	return id == BPF_FUNC_perf_prog_read_value || tracing_helper(id);
+}
+
 static const struct prog_type_desc prog_types[] = {
 	{ .type = BPF_PROG_TYPE_SOCKET_FILTER, .name = "socket_filter",
 	  .ctx_size = sizeof(struct __sk_buff), .is_valid_access = sk_filter_access,
@@ -333,7 +348,7 @@ static const struct prog_type_desc prog_types[] = {
 	{ .type = BPF_PROG_TYPE_RAW_TRACEPOINT, .name = "raw_tracepoint", .ctx_size = 96,
 	  .is_valid_access = raw_tp_access, .helper_allowed = tracing_helper },
 	{ .type = BPF_PROG_TYPE_PERF_EVENT, .name = "perf_event", .ctx_size = PT_REGS_SIZE + 16,
-	  .is_valid_access = perf_event_access, .helper_allowed = tracing_helper },
+	  .is_valid_access = perf_event_access, .helper_allowed = perf_event_helper },
 };
 
 const struct prog_type_desc *prog_type_desc_get(u32 type)

@@ -137,6 +137,15 @@ static const struct bpffs_helper kernel_protos[BPFFS_HELPER_MAX_ID] = {
 	P(xdp_store_bytes, INTEGER, A(PTR_TO_CTX), A(ANYTHING), A(PTR_TO_MEM), A(CONST_SIZE)),
 	P(skb_set_tstamp, INTEGER, A(PTR_TO_CTX), A(ANYTHING), A(ANYTHING)),
 	P(get_current_task_btf, INTEGER),
+	P(sk_lookup_tcp, PTR_TO_SOCKET_OR_NULL, A(PTR_TO_CTX), A(PTR_TO_MEM), A(CONST_SIZE),
+	  A(ANYTHING), A(ANYTHING)),
+	P(sk_lookup_udp, PTR_TO_SOCKET_OR_NULL, A(PTR_TO_CTX), A(PTR_TO_MEM), A(CONST_SIZE),
+	  A(ANYTHING), A(ANYTHING)),
+	P(skc_lookup_tcp, PTR_TO_SOCKET_OR_NULL, A(PTR_TO_CTX), A(PTR_TO_MEM), A(CONST_SIZE),
+	  A(ANYTHING), A(ANYTHING)),
+	P(sk_release, INTEGER, A(PTR_TO_SOCKET_RELEASE)),
+	P(perf_prog_read_value, INTEGER, A(PTR_TO_CTX), A(PTR_TO_UNINIT_MEM), A(CONST_SIZE)),
+	P(get_netns_cookie, INTEGER, A(PTR_TO_CTX)),
 	P(ktime_get_tai_ns, INTEGER),
 };
 

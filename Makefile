@@ -7,6 +7,7 @@
 #   make bench      benchmarks (interpreter vs native -O2, ...)
 #   make fuzz-jit   long differential run, JIT vs interpreter (FUZZ_COUNT=1000000)
 #   make fuzz       every fuzz target for FUZZ_TIME seconds each (default 60)
+#   make stress     longer stress runs (hooks, filesystem, 5,000 load/unload cycles)
 #   make check-asan unit, conformance and bats suites under ASan+UBSan
 #   make install    install the binary and the BPF header under $(PREFIX)
 #   make clean
@@ -51,7 +52,7 @@ EXAMPLE_OBJS := $(EXAMPLE_SRCS:examples/%.bpf.c=$(BUILD)/examples/%.bpf.o)
 TEST_BPF_SRCS := $(wildcard tests/bpf/*.bpf.c)
 TEST_BPF_OBJS := $(TEST_BPF_SRCS:tests/bpf/%.bpf.c=$(BUILD)/tests/bpf/%.bpf.o)
 
-.PHONY: all deps test run bench install clean unit-tests bpf-objs check-deps check-tsan fuzz-jit check-asan san-build fuzz-elf fuzz-render fuzz unit-bins
+.PHONY: all deps test run bench install clean unit-tests bpf-objs check-deps check-tsan fuzz-jit check-asan san-build fuzz-elf fuzz-render fuzz stress unit-bins
 all: $(BIN) $(UNIT_BINS) $(TOOL_BINS)
 
 deps:
@@ -98,7 +99,8 @@ TSAN_BUILD ?= $(BUILD)-tsan
 ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer
 san-build:
 	$(MAKE) BUILD=$(ASAN_BUILD) SAN="$(ASAN_FLAGS)" all bpf-objs
-	$(MAKE) BUILD=$(TSAN_BUILD) SAN=-fsanitize=thread $(TSAN_BUILD)/tests/test_maps_stress
+	$(MAKE) BUILD=$(TSAN_BUILD) SAN=-fsanitize=thread $(TSAN_BUILD)/tests/test_maps_stress \
+		$(TSAN_BUILD)/tests/test_stress bpf-objs
 
 check-asan:
 	$(MAKE) BUILD=$(ASAN_BUILD) SAN="$(ASAN_FLAGS)" all bpf-objs
@@ -157,14 +159,23 @@ VFUZZ_COUNT ?= 1000000
 fuzz-verifier: $(BUILD)/tests/fuzz_verifier
 	$(BUILD)/tests/fuzz_verifier --count $(VFUZZ_COUNT)
 
+# Longer stress runs (issue 9): hooks firing under registry and map churn for
+# 60 s, the filesystem stress for 60 s and 5,000 load/unload cycles.
+stress: all bpf-objs
+	BUILD=$(BUILD) STRESS_SECS=60 $(BUILD)/tests/test_stress
+	BUILD=$(BUILD) BPFFS_BIN=$(abspath $(BIN)) STRESS_SECS=60 STRESS_CYCLES=5000 \
+		bats --tap tests/bats/stress.bats
+
 install: $(BIN)
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/bpffs-user
 	install -D -m 0644 include/bpffs/hooks.h $(DESTDIR)$(PREFIX)/include/bpffs/hooks.h
 
 # Maps concurrency stress test under ThreadSanitizer, in its own build dir (CI runs it).
 check-tsan:
-	$(MAKE) BUILD=$(TSAN_BUILD) SAN=-fsanitize=thread $(TSAN_BUILD)/tests/test_maps_stress
+	$(MAKE) BUILD=$(TSAN_BUILD) SAN=-fsanitize=thread $(TSAN_BUILD)/tests/test_maps_stress \
+		$(TSAN_BUILD)/tests/test_stress bpf-objs
 	TSAN_OPTIONS="halt_on_error=1 exitcode=66" ./$(TSAN_BUILD)/tests/test_maps_stress
+	BUILD=$(TSAN_BUILD) TSAN_OPTIONS="halt_on_error=1 exitcode=66" ./$(TSAN_BUILD)/tests/test_stress
 
 clean:
 	rm -rf $(BUILD)

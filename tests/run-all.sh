@@ -29,7 +29,8 @@ count_tap() {	# $1 = name, $2 = file with TAP output, $3 = exit status
 
 run_suite() {	# $1 = name, rest = command
 	local name=$1; shift
-	"$@" >"$out/$name.tap" 2>"$out/$name.err"
+	# a hung suite must not hang CI: it fails after SUITE_TIMEOUT seconds
+	timeout "${SUITE_TIMEOUT:-600}" "$@" >"$out/$name.tap" 2>"$out/$name.err"
 	local rc=$?
 	count_tap "$name" "$out/$name.tap" "$rc"
 	if [ "$rc" -ne 0 ]; then

@@ -141,6 +141,7 @@ static int ext_section(struct elf_ctx *ctx, enum ext_kind kind, const u8 *p, u32
 {
 	const struct btf *btf = ctx->obj->btf;
 	u32 rec_size, name_off, num;
+	const struct elf_sym_key *key;
 	struct elf_code *code;
 	struct ext_rec r = { 0 };
 	const char *sec;
@@ -160,10 +161,8 @@ static int ext_section(struct elf_ctx *ctx, enum ext_kind kind, const u8 *p, u32
 			return elf_err(ctx, -EINVAL, ".BTF.ext: %s records overrun the section",
 				       ext_names[kind]);
 		sec = btf__name_by_offset(btf, name_off);
-		code = NULL;
-		for (u32 i = 0; sec && i < ctx->code_cnt; i++)
-			if (!strcmp(ctx->code[i].name, sec))
-				code = &ctx->code[i];
+		key = sec ? elf_key_find(ctx->code_names, ctx->code_cnt, sec) : NULL;
+		code = key ? &ctx->code[key->idx] : NULL;
 		if (!code)
 			return elf_err(ctx, -EINVAL, ".BTF.ext: %s for unknown section '%s'",
 				       ext_names[kind], sec ? sec : "?");
@@ -205,6 +204,14 @@ int elf_btf_ext_load(struct elf_ctx *ctx)
 			       h.magic, h.version);
 	if (h.hdr_len < 32)
 		h.core_relo_off = h.core_relo_len = 0;
+	/* code sections by name, for the subsections' section names */
+	ctx->code_names = malloc((ctx->code_cnt ? ctx->code_cnt : 1) * sizeof(*ctx->code_names));
+	if (!ctx->code_names)
+		return -ENOMEM;
+	for (u32 i = 0; i < ctx->code_cnt; i++)
+		ctx->code_names[i] = (struct elf_sym_key){ .name = ctx->code[i].name, .idx = i };
+	if (ctx->code_cnt)
+		qsort(ctx->code_names, ctx->code_cnt, sizeof(*ctx->code_names), elf_key_cmp);
 	p += h.hdr_len;
 	size -= h.hdr_len;
 	err = ext_part(ctx, EXT_FUNC, p, size, h.func_info_off, h.func_info_len);

@@ -88,7 +88,7 @@ struct bpffs_mem_region {
 	bool writable;
 };
 
-#define BPFFS_MAX_REGIONS 64
+#define BPFFS_MAX_REGIONS 256
 
 typedef u64 (*bpffs_callback_call_fn)(struct bpffs_run_ctx *rc, u64 fn,
 				      u64 r1, u64 r2, u64 r3, u64 r4, u64 r5);

@@ -88,6 +88,29 @@ struct elf_code *elf_code_by_shndx(struct elf_ctx *ctx, u32 shndx)
 	return NULL;
 }
 
+int elf_key_cmp(const void *a, const void *b)
+{
+	const struct elf_sym_key *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	return c ? c : (x->idx < y->idx ? -1 : x->idx > y->idx);
+}
+
+const struct elf_sym_key *elf_key_find(const struct elf_sym_key *keys, u32 cnt, const char *name)
+{
+	u32 lo = 0, hi = cnt;
+
+	while (lo < hi) {
+		u32 mid = (lo + hi) / 2;
+
+		if (strcmp(keys[mid].name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < cnt && !strcmp(keys[lo].name, name) ? &keys[lo] : NULL;
+}
+
 struct elf_func *elf_func_at(struct elf_ctx *ctx, u32 sec, u32 start)
 {
 	u32 lo = 0, hi = ctx->func_cnt;
@@ -438,6 +461,7 @@ static void elf_ctx_fini(struct elf_ctx *ctx)
 	free(ctx->data_map_of_shndx);
 	free(ctx->maps_syms);
 	free(ctx->legacy_syms);
+	free(ctx->code_names);
 	if (ctx->elf)
 		elf_end(ctx->elf);
 	free(ctx->image);

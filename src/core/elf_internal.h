@@ -107,6 +107,7 @@ struct elf_ctx {
 	u32 *data_map_of_shndx;		/* per section: global data map + 1, or 0 */
 	struct elf_sym_key *maps_syms;	/* symbols of .maps by name */
 	u32 maps_sym_cnt;
+	struct elf_sym_key *code_names;	/* code sections by name (idx: into code) */
 	struct legacy_sym *legacy_syms;	/* symbols of legacy map sections (elf_maps.c) */
 	u32 legacy_sym_cnt;
 };
@@ -144,6 +145,9 @@ const char *elf_sec_name(struct elf_ctx *ctx, size_t idx);
 int elf_sym(struct elf_ctx *ctx, u32 idx, GElf_Sym *sym, const char **name);
 Elf_Data *elf_sec_data(struct elf_ctx *ctx, size_t idx);
 struct elf_code *elf_code_by_shndx(struct elf_ctx *ctx, u32 shndx);
+/* Name keys: sort with elf_key_cmp, then elf_key_find gives the first of a name. */
+int elf_key_cmp(const void *a, const void *b);
+const struct elf_sym_key *elf_key_find(const struct elf_sym_key *keys, u32 cnt, const char *name);
 /* The function starting at instruction @start of code section @sec, or NULL. */
 struct elf_func *elf_func_at(struct elf_ctx *ctx, u32 sec, u32 start);
 bool elf_is_data_sec(const char *name);

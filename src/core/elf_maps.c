@@ -292,7 +292,8 @@ static int legacy_collect_syms(struct elf_ctx *ctx, size_t shndx, struct legacy_
 	*out = malloc((*cnt ? *cnt : 1) * sizeof(**out));
 	if (!*out)
 		return -ENOMEM;
-	memcpy(*out, ctx->legacy_syms + lo, *cnt * sizeof(**out));
+	if (*cnt)
+		memcpy(*out, ctx->legacy_syms + lo, *cnt * sizeof(**out));
 	return 0;
 }
 
@@ -527,14 +528,6 @@ static int btf_map_add_inner(struct elf_ctx *ctx, u32 outer_idx, u32 struct_id)
 	return 0;
 }
 
-static int sym_key_cmp(const void *a, const void *b)
-{
-	const struct elf_sym_key *x = a, *y = b;
-	int c = strcmp(x->name, y->name);
-
-	return c ? c : (x->idx < y->idx ? -1 : x->idx > y->idx);
-}
-
 /* The symbols of .maps, sorted by name (once). */
 static int maps_syms_index(struct elf_ctx *ctx)
 {
@@ -550,26 +543,18 @@ static int maps_syms_index(struct elf_ctx *ctx)
 			.name = name, .idx = i, .value = sym.st_value, .size = sym.st_size };
 	}
 	if (ctx->maps_sym_cnt)
-		qsort(ctx->maps_syms, ctx->maps_sym_cnt, sizeof(*ctx->maps_syms), sym_key_cmp);
+		qsort(ctx->maps_syms, ctx->maps_sym_cnt, sizeof(*ctx->maps_syms), elf_key_cmp);
 	return 0;
 }
 
 static int btf_map_offset(struct elf_ctx *ctx, const char *name, u64 *off, u64 *size)
 {
-	u32 lo = 0, hi = ctx->maps_sym_cnt;
-
 	/* clang leaves DATASEC offsets to the linker: use the ELF symbol */
-	while (lo < hi) {
-		u32 mid = (lo + hi) / 2;
+	const struct elf_sym_key *k = elf_key_find(ctx->maps_syms, ctx->maps_sym_cnt, name);
 
-		if (strcmp(ctx->maps_syms[mid].name, name) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo < ctx->maps_sym_cnt && !strcmp(ctx->maps_syms[lo].name, name)) {
-		*off = ctx->maps_syms[lo].value;
-		*size = ctx->maps_syms[lo].size;
+	if (k) {
+		*off = k->value;
+		*size = k->size;
 		return 0;
 	}
 	return elf_err(ctx, -EINVAL, "map '%s': no symbol in .maps", name);
@@ -644,13 +629,38 @@ static int elf_btf_maps(struct elf_ctx *ctx)
 
 /* ---- global data ------------------------------------------------------ */
 
-static int elf_data_map(struct elf_ctx *ctx, size_t shndx, const char *sec,
-			const GElf_Shdr *shdr)
+/* The DATASEC types of the BTF by name, in one pass over the types. */
+static int datasec_index(struct elf_ctx *ctx, struct elf_sym_key **out, u32 *cnt)
 {
+	const struct btf *btf = ctx->obj->btf;
+	const struct btf_type *t;
+	u32 n = 0, types = btf ? btf__type_cnt(btf) : 0;
+
+	*out = NULL;
+	for (u32 id = 1; id < types; id++) {
+		t = btf__type_by_id(btf, id);
+		if (!t || !btf_is_datasec(t))
+			continue;
+		if (elf_vec_grow(out, n, sizeof(**out)))
+			return -ENOMEM;
+		(*out)[n++] = (struct elf_sym_key){ .name = btf__name_by_offset(btf, t->name_off),
+						    .idx = id };
+		if (!(*out)[n - 1].name)
+			n--;
+	}
+	if (n)
+		qsort(*out, n, sizeof(**out), elf_key_cmp);
+	*cnt = n;
+	return 0;
+}
+
+static int elf_data_map(struct elf_ctx *ctx, size_t shndx, const char *sec,
+			const GElf_Shdr *shdr, const struct elf_sym_key *datasecs, u32 ndatasecs)
+{
+	const struct elf_sym_key *ds;
 	struct bpffs_obj_map *m;
 	Elf_Data *data = NULL;
 	char name[BPFFS_OBJ_NAME_LEN];
-	s32 id;
 	int err;
 
 	/* the total, as many .bss.* sections would each pass a per-section limit */
@@ -675,8 +685,8 @@ static int elf_data_map(struct elf_ctx *ctx, size_t shndx, const char *sec,
 		m->attr.map_flags = BPF_F_RDONLY_PROG;
 		m->frozen = true;
 	}
-	id = ctx->obj->btf ? btf__find_by_name_kind(ctx->obj->btf, sec, BTF_KIND_DATASEC) : -1;
-	m->attr.btf_value_type_id = id > 0 ? id : 0;
+	ds = elf_key_find(datasecs, ndatasecs, sec);
+	m->attr.btf_value_type_id = ds ? ds->idx : 0;
 	if (data) {
 		m->init_data = malloc(shdr->sh_size);
 		if (!m->init_data)
@@ -688,23 +698,24 @@ static int elf_data_map(struct elf_ctx *ctx, size_t shndx, const char *sec,
 
 static int elf_data_maps(struct elf_ctx *ctx)
 {
+	struct elf_sym_key *datasecs;
 	GElf_Shdr shdr;
 	const char *name;
+	u32 ndatasecs = 0;
 	int err;
 
-	for (size_t i = 1; i < ctx->shnum; i++) {
+	err = datasec_index(ctx, &datasecs, &ndatasecs);
+	for (size_t i = 1; !err && i < ctx->shnum; i++) {
 		if (!elf_sec(ctx, i, &shdr) || !shdr.sh_size || (shdr.sh_flags & SHF_EXECINSTR))
 			continue;
 		if (shdr.sh_type != SHT_PROGBITS && shdr.sh_type != SHT_NOBITS)
 			continue;
 		name = elf_sec_name(ctx, i);
-		if (!elf_is_data_sec(name))
-			continue;
-		err = elf_data_map(ctx, i, name, &shdr);
-		if (err)
-			return err;
+		if (elf_is_data_sec(name))
+			err = elf_data_map(ctx, i, name, &shdr, datasecs, ndatasecs);
 	}
-	return 0;
+	free(datasecs);
+	return err;
 }
 
 static int btf_map_cmp(const void *a, const void *b)

@@ -83,6 +83,20 @@ struct bpffs_node_ops {
 	void (*release)(struct bpffs_file *file);
 	/* O_TRUNC / ftruncate(0) on an existing file */
 	int (*truncate)(struct bpffs_node *node, off_t size);
+
+	/* symbolic links (hooks_dir.c): ln -s TARGET DIR/NAME, readlink */
+	int (*symlink)(struct bpffs_node *dir, const char *name, const char *target,
+		       struct bpffs_child *out);
+	/* Write the link's NUL-terminated target; its length, or -errno. */
+	int (*readlink)(struct bpffs_node *node, char *buf, size_t size);
+	/*
+	 * Optional, streams: POLLIN etc. ready now. When it returns 0 and
+	 * @notify is set, the kind calls notify(@arg, true) once when the file
+	 * becomes ready, or notify(@arg, false) to drop the request (replaced
+	 * by a newer one, or at release at the latest).
+	 */
+	unsigned (*poll)(struct bpffs_file *file, void (*notify)(void *arg, bool ready),
+			 void *arg);
 };
 
 struct bpffs_node {
@@ -233,5 +247,16 @@ extern const struct bpffs_node_ops bpffs_empty_dir_ops;
 extern const struct bpffs_node_ops bpffs_trace_pipe_ops;
 extern const struct bpffs_node_ops bpffs_maps_dir_ops;
 extern const struct bpffs_node_ops bpffs_progs_dir_ops;
+extern const struct bpffs_node_ops bpffs_hooks_dir_ops;	/* hooks_dir.c */
+extern const struct bpffs_node_ops bpffs_links_dir_ops;	/* links_dir.c */
+
+/* ---- symbolic links and poll (vfs.c) --------------------------------------- */
+
+int bpffs_fs_symlink(struct bpffs_fs *fs, u64 parent, const char *name, const char *target,
+		     struct bpffs_entry *e);
+int bpffs_fs_readlink(struct bpffs_fs *fs, u64 ino, char *buf, size_t size);
+/* Ready mask of an open file (POLLIN|POLLOUT when the kind has no poll op). */
+unsigned bpffs_fs_poll(struct bpffs_file *file, void (*notify)(void *arg, bool ready),
+		      void *arg);
 
 #endif /* BPFFS_FS_INTERNAL_H */

@@ -18,6 +18,9 @@
 #include "internal.h"
 #include "fuse_glue.h"
 #include "mount_opts.h"
+#include "map_internal.h"
+#include "../core/state.h"
+#include "../core/vlog.h"
 #include "../core/log.h"
 
 #define BPFFS_VERSION "0.1"
@@ -37,6 +40,8 @@ static void usage(FILE *out, const char *prog)
 		"  -o OPTS   FUSE mount options (allow_other, ro, ...) and limits:\n"
 		"            map_mem=SIZE[K|M|G] max_maps=N max_progs=N max_insns=N\n"
 		"            max_loops=N (docs/reliability.md)\n"
+		"  --state DIR  keep objects and maps in DIR across restarts; flushed\n"
+		"            every state_flush_ms=N ms (-o, default 100)\n"
 		"  -h        this help and the FUSE options\n"
 		"  -V        version\n"
 		"Unmount with: fusermount3 -u MOUNTPOINT\n",
@@ -105,10 +110,52 @@ static int exit_status(int loop_ret)
 	return 1;
 }
 
+/* The state directory keeps each map's text formats as a tag: 1 << 16 | value << 8 | key. */
+static u32 fmt_tag_get(void *arg, const struct bpffs_map *map)
+{
+	struct bpffs_map_fmt f = bpffs_fs_map_fmt(arg, map);
+
+	return 1u << 16 | (u32)f.value << 8 | (u32)f.key;
+}
+
+static void fmt_tag_set(void *arg, struct bpffs_map *map, u32 tag)
+{
+	struct bpffs_map_fmt f = { .key = tag & 0xff, .value = (tag >> 8) & 0xff };
+
+	if (tag >> 16)
+		bpffs_fs_map_fmt_set(arg, map, f);
+}
+
+static int state_start(struct bpffs_fs *fs, const struct bpffs_mount_opts *mo,
+		       struct bpffs_state **st)
+{
+	struct bpffs_state_opts so = {
+		.dir = mo->state_dir, .flush_ms = mo->state_flush_ms,
+		.load = { .runtime = (int)fs->runtime, .log_level = BPFFS_LOG_ERRORS },
+		.map_tag_get = fmt_tag_get, .map_tag_set = fmt_tag_set, .arg = fs,
+	};
+	struct bpffs_state_stats s;
+	int err;
+
+	if (!mo->state_dir)
+		return 0;
+	err = bpffs_state_open(fs->reg, &so, &s, st);
+	if (err) {
+		fprintf(stderr, "bpffs-user: state directory %s: %s\n", mo->state_dir,
+			strerror(-err));
+		return err;
+	}
+	pr_info("state %s: restored %u objects (%u failed), %u maps (%u failed), %llu entries (%llu failed)",
+		mo->state_dir, s.objs, s.obj_errors, s.maps, s.map_errors,
+		(unsigned long long)s.entries, (unsigned long long)s.entry_errors);
+	return 0;
+}
+
 static int mount_and_serve(struct fuse_args *args, struct fuse_cmdline_opts *o,
 			   const struct bpffs_mount_opts *mo)
 {
 	struct fuse_session *se;
+	struct bpffs_state *state = NULL;
 	struct bpffs_fs *fs;
 	int ret = 1, err;
 
@@ -118,6 +165,8 @@ static int mount_and_serve(struct fuse_args *args, struct fuse_cmdline_opts *o,
 		return 1;
 	}
 	bpffs_registry_set_limits(fs->reg, &mo->limits);
+	if (state_start(fs, mo, &state))
+		goto err_fs;
 	se = fuse_session_new(args, &bpffs_fuse_ops, sizeof(bpffs_fuse_ops), fs);
 	if (!se) {
 		/* libfuse printed which option it did not know */
@@ -135,6 +184,8 @@ static int mount_and_serve(struct fuse_args *args, struct fuse_cmdline_opts *o,
 	}
 	bpffs_log_set_syslog(!o->foreground);
 	fuse_daemonize(o->foreground);
+	if (bpffs_state_start(state))
+		pr_warn("state: cannot start the flusher thread; state is written at unmount only");
 	pr_info("mounted on %s (%s)", o->mountpoint,
 		o->singlethread ? "single-threaded" : "multi-threaded");
 	ret = exit_status(serve(se, o));
@@ -145,6 +196,7 @@ err_signals:
 err_session:
 	fuse_session_destroy(se);
 err_fs:
+	bpffs_state_close(state);	/* the last flush, before anything is freed */
 	bpffs_fs_destroy(fs);
 	return ret;
 }

@@ -71,6 +71,11 @@ static int fmt_remember(struct bpffs_fs *fs, struct bpffs_map *map, struct bpffs
 	return 0;
 }
 
+int bpffs_fs_map_fmt_set(struct bpffs_fs *fs, struct bpffs_map *map, struct bpffs_map_fmt f)
+{
+	return fmt_remember(fs, map, f);
+}
+
 static void fmt_forget(struct bpffs_fs *fs, const char *name)
 {
 	struct bpffs_fmt_entry **p, *dead = NULL;

@@ -4,8 +4,8 @@
  * libfuse sees them (it refuses options it does not know):
  *   -o map_mem=SIZE,max_maps=N,max_progs=N,max_insns=N,max_loops=N
  *        per-mount resource limits (src/core/limits.c, registry.h)
- *   --state DIR | --state=DIR
- *        state directory (src/core/state.h)
+ *   --state DIR | --state=DIR, -o state_flush_ms=N
+ *        state directory and its flush window (src/core/state.h)
  */
 #include <errno.h>
 #include <stddef.h>
@@ -66,6 +66,17 @@ static int opt_proc(void *data, const char *arg, int key, struct fuse_args *outa
 	}
 	if (key == FUSE_OPT_KEY_OPT && bpffs_limits_is_option(arg))
 		return limit_opt(c, arg);
+	if (key == FUSE_OPT_KEY_OPT && !strncmp(arg, "state_flush_ms=", 15)) {
+		char *end;
+		unsigned long v = strtoul(arg + 15, &end, 10);
+
+		if (*end || !v || v > 3600000) {
+			fprintf(stderr, "bpffs-user: bad %s (1..3600000 ms)\n", arg);
+			c->err = -EINVAL;
+		}
+		c->mo->state_flush_ms = (unsigned int)v;
+		return 0;
+	}
 	return 1;	/* keep: libfuse's */
 }
 

@@ -12,6 +12,7 @@
 struct bpffs_mount_opts {
 	struct bpffs_limits limits;	/* zero: no limits */
 	char *state_dir;		/* NULL: no state directory */
+	unsigned int state_flush_ms;	/* -o state_flush_ms=N, 0: default (100) */
 };
 
 /* Take our options out of @args. 0, or -EINVAL after a message on stderr. */

@@ -17,6 +17,7 @@
 
 #include "internal.h"
 #include "../core/registry.h"
+#include "../hooks/hooks.h"
 #include "../maps/maps.h"
 
 static size_t ino_bucket(const struct bpffs_fs *fs, u64 ino)
@@ -345,6 +346,8 @@ void bpffs_fs_destroy(struct bpffs_fs *fs)
 	}
 	free(fs->ino_hash);
 	free(fs->name_hash);
+	/* links hold programs: detach them before the registry goes */
+	bpffs_hooks_shutdown();
 	bpffs_maps_fini(fs);
 	bpffs_progs_fini(fs);
 	bpffs_registry_destroy(fs->reg);

@@ -271,6 +271,48 @@ static void op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info 
 	fuse_reply_err(req, 0);
 }
 
+static void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char *name)
+{
+	struct bpffs_entry e;
+	int err = bpffs_fs_symlink(req_fs(req), parent, name, link, &e);
+
+	if (err)
+		fuse_reply_err(req, -err);
+	else
+		reply_entry(req, &e);
+}
+
+static void op_readlink(fuse_req_t req, fuse_ino_t ino)
+{
+	char buf[4096];
+	int err = bpffs_fs_readlink(req_fs(req), ino, buf, sizeof(buf));
+
+	if (err < 0)
+		fuse_reply_err(req, -err);
+	else
+		fuse_reply_readlink(req, buf);
+}
+
+/* The kind calls this once: the stream became ready, or the request is dropped. */
+static void poll_notify(void *arg, bool ready)
+{
+	struct fuse_pollhandle *ph = arg;
+
+	if (ready)
+		fuse_lowlevel_notify_poll(ph);
+	fuse_pollhandle_destroy(ph);
+}
+
+static void op_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
+		    struct fuse_pollhandle *ph)
+{
+	unsigned revents = bpffs_fs_poll(fi_file(fi), ph ? poll_notify : NULL, ph);
+
+	if (revents && ph)
+		fuse_pollhandle_destroy(ph);
+	fuse_reply_poll(req, revents);
+}
+
 const struct fuse_lowlevel_ops bpffs_fuse_ops = {
 	.lookup = op_lookup,
 	.forget = op_forget,
@@ -290,4 +332,7 @@ const struct fuse_lowlevel_ops bpffs_fuse_ops = {
 	.opendir = op_opendir,
 	.readdir = op_readdir,
 	.releasedir = op_releasedir,
+	.symlink = op_symlink,
+	.readlink = op_readlink,
+	.poll = op_poll,
 };

@@ -183,9 +183,17 @@ static int upload_load(struct bpffs_file *file)
 	return err;
 }
 
+/* A created object is loaded at close even if nothing was written: 0 bytes get EINVAL. */
+static int upload_open(struct bpffs_file *file)
+{
+	file->dirty = true;
+	return 0;
+}
+
 static const struct bpffs_node_ops upload_ops = {
 	.name = "object upload",
 	.mode = S_IFREG | 0644,
+	.open = upload_open,
 	.flush = upload_load,
 };
 

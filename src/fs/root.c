@@ -17,8 +17,8 @@ static const struct {
 } root_entries[] = {
 	{ "progs", &bpffs_progs_dir_ops },
 	{ "maps", &bpffs_maps_dir_ops },
-	{ "links", &bpffs_empty_dir_ops },
-	{ "hooks", &bpffs_empty_dir_ops },
+	{ "links", &bpffs_links_dir_ops },
+	{ "hooks", &bpffs_hooks_dir_ops },
 	{ "trace_pipe", &bpffs_trace_pipe_ops },
 };
 

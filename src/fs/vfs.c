@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -385,4 +386,50 @@ int bpffs_file_set_text(struct bpffs_file *file, const char *fmt, ...)
 	if (n < 0)
 		return -ENOMEM;
 	return bpffs_file_take_text(file, text, (size_t)n);
+}
+
+/* ln -s TARGET DIR/NAME: the directory's kind decides (hooks_dir.c attaches). */
+int bpffs_fs_symlink(struct bpffs_fs *fs, u64 parent, const char *name, const char *target,
+		     struct bpffs_entry *e)
+{
+	struct bpffs_node *dir = bpffs_node_get(fs, parent), *n;
+	struct bpffs_child c = { 0 };
+	int err;
+
+	if (!dir)
+		return -ENOENT;
+	err = check_name(name);
+	if (err)
+		goto out;
+	if (!S_ISDIR(dir->ops->mode))
+		err = -ENOTDIR;
+	else
+		err = dir->ops->symlink ? dir->ops->symlink(dir, name, target, &c) : -EPERM;
+	if (!err)
+		err = bpffs_node_child(dir, name, &c, true, &n);
+	if (!err)
+		fill_entry(n, e);
+out:
+	bpffs_node_put(dir);
+	return err;
+}
+
+int bpffs_fs_readlink(struct bpffs_fs *fs, u64 ino, char *buf, size_t size)
+{
+	struct bpffs_node *n = bpffs_node_get(fs, ino);
+	int err;
+
+	if (!n)
+		return -ENOENT;
+	err = n->ops->readlink ? n->ops->readlink(n, buf, size) : -EINVAL;
+	bpffs_node_put(n);
+	return err;
+}
+
+unsigned bpffs_fs_poll(struct bpffs_file *file, void (*notify)(void *arg, bool ready),
+		      void *arg)
+{
+	if (file->node->ops->poll)
+		return file->node->ops->poll(file, notify, arg);
+	return POLLIN | POLLOUT;
 }

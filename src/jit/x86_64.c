@@ -891,8 +891,52 @@ static void emit_callx(struct jit_ctx *c, const struct bpf_insn *insn, u32 i)
 	emit_exit_zero_unless_ok(c, i);
 }
 
+/* Does insn @k (not an LD_IMM64 second slot) write BPF r1 or leave the block? */
+static bool insn_ends_r1_scan(const struct bpf_insn *insn)
+{
+	u8 cls = BPF_CLASS(insn->code);
+
+	if (cls == BPF_JMP || cls == BPF_JMP32 || cls == BPF_LD)
+		return true;
+	if (cls == BPF_STX && BPF_MODE(insn->code) == BPF_ATOMIC)
+		return insn->src_reg == BPF_REG_1 && (insn->imm & BPF_FETCH);
+	return (cls == BPF_ALU || cls == BPF_ALU64 || cls == BPF_LDX) &&
+	       insn->dst_reg == BPF_REG_1;
+}
+
+/*
+ * The map in r1 at the call at insn @i when the same basic block loads it
+ * with an LD_IMM64 map pseudo (what compilers emit), else NULL.
+ */
+static struct bpffs_map *known_map_in_r1(const struct jit_ctx *c, u32 i)
+{
+	const struct bpf_insn *insns = c->prog->insns;
+	u32 start = sub_at(c, i)->start;
+
+	for (u32 k = i, steps = 0; k > start && steps < 16; steps++) {
+		const struct bpf_insn *insn;
+
+		if (c->is_target[k])
+			return NULL;			/* another path joins here */
+		k--;
+		if (insns[k].code == 0 && k > start && bpffs_insn_is_wide(&insns[k - 1]))
+			k--;
+		insn = &insns[k];
+		if (bpffs_insn_is_wide(insn) && insn->dst_reg == BPF_REG_1) {
+			if ((insn->src_reg != BPF_PSEUDO_MAP_FD && insn->src_reg != BPF_PSEUDO_MAP_IDX) ||
+			    (u32)insn->imm >= c->prog->map_cnt)
+				return NULL;
+			return c->prog->maps[insn->imm];
+		}
+		if (!bpffs_insn_is_wide(insn) && insn_ends_r1_scan(insn))
+			return NULL;
+	}
+	return NULL;
+}
+
 static void emit_call(struct jit_ctx *c, const struct bpf_insn *insn, u32 i)
 {
+	struct bpffs_map *map;
 	const struct bpffs_helper *h;
 
 	if (BPF_SRC(insn->code) == BPF_X) {
@@ -918,6 +962,16 @@ static void emit_call(struct jit_ctx *c, const struct bpf_insn *insn, u32 i)
 	h = insn->imm >= 0 && insn->imm < BPFFS_HELPER_MAX_ID ? bpffs_helper_table[insn->imm] : NULL;
 	if (!h || !h->fn) {
 		jit_fail(c, i, -EINVAL, "unknown helper");
+		return;
+	}
+	/*
+	 * bpf_map_lookup_elem on a map known at compile time calls the map's
+	 * lookup op directly (r1 = map, r2 = key are its arguments already),
+	 * as the kernel does; the helper adds only checked-mode bookkeeping.
+	 */
+	if (insn->imm == BPF_FUNC_map_lookup_elem && (map = known_map_in_r1(c, i)) &&
+	    map->ops->lookup) {
+		emit_call_abs(c, (const void *)map->ops->lookup);	/* call map lookup */
 		return;
 	}
 	emit_call_abs(c, (const void *)h->fn);			/* call helper */

@@ -144,6 +144,16 @@ static void *array_lookup(struct bpffs_map *map, const void *key)
 	return array_elem(a, idx);
 }
 
+static void *percpu_array_lookup_cpu(struct bpffs_map *map, const void *key, u32 cpu)
+{
+	struct bpffs_array *a = to_array(map);
+	u32 idx = *(const u32 *)key;
+
+	if (idx >= map->max_entries || cpu >= bpffs_nr_cpus())
+		return NULL;
+	return array_elem(a, idx) + (size_t)a->slot_size * cpu;
+}
+
 static int array_check_update(struct bpffs_map *map, const void *key, u64 flags)
 {
 	int err = bpffs_map_check_update_flags(map, flags);
@@ -272,6 +282,7 @@ const struct bpffs_map_ops bpffs_percpu_array_map_ops = {
 	.update = array_update,
 	.update_percpu = percpu_array_update_all,
 	.copy_value = percpu_array_copy_value,
+	.lookup_percpu = percpu_array_lookup_cpu,
 	.delete = array_delete,
 	.next_key = array_next_key,
 	.for_each = array_for_each,

@@ -385,6 +385,17 @@ static void *htab_lookup(struct bpffs_map *map, const void *key)
 	return v;
 }
 
+static void *htab_lookup_cpu(struct bpffs_map *map, const void *key, u32 cpu)
+{
+	struct bpffs_htab *h = to_htab(map);
+	struct htab_elem *e;
+
+	if (cpu >= bpffs_nr_cpus())
+		return NULL;
+	e = htab_lookup_elem(h, key);
+	return e ? (u8 *)elem_value(h, e) + (size_t)h->slot_size * cpu : NULL;
+}
+
 static int htab_copy_value(struct bpffs_map *map, const void *key, void *value)
 {
 	struct bpffs_htab *h = to_htab(map);
@@ -517,6 +528,8 @@ static int htab_reserve(struct bpffs_htab *h)
 static int htab_update_in_place(struct bpffs_htab *h, struct htab_elem *old, const void *value,
 				u64 flags, bool all_cpus)
 {
+	if (h->lru)	/* an update is a use */
+		atomic_store_explicit(&old->ref, 1, memory_order_relaxed);
 	if (h->percpu) {
 		htab_percpu_copy_in(h, old, value, all_cpus);
 	} else {
@@ -781,6 +794,7 @@ const struct bpffs_map_ops bpffs_percpu_hash_map_ops = {
 	.update = htab_update,
 	.update_percpu = htab_update_percpu,
 	.copy_value = htab_copy_value,
+	.lookup_percpu = htab_lookup_cpu,
 	.for_each = htab_for_each,
 };
 
@@ -802,6 +816,7 @@ const struct bpffs_map_ops bpffs_lru_percpu_hash_map_ops = {
 	.update = htab_update,
 	.update_percpu = htab_update_percpu,
 	.copy_value = htab_copy_value,
+	.lookup_percpu = htab_lookup_cpu,
 	.for_each = htab_for_each,
 };
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * The map helpers programs call, with the kernel's ids and prototypes:
- * lookup/update/delete, push/pop/peek, the ring buffer family,
+ * lookup/update/delete, lookup_percpu_elem, push/pop/peek, the ring buffer family,
  * perf_event_output, for_each_map_elem, redirect_map and bpf_spin_lock.
  * Map-in-map lookups are plain map_lookup_elem on the outer map (it returns
  * the inner map). bpf_tail_call is not here: the interpreter and the JIT
@@ -37,6 +37,19 @@ static u64 map_lookup_elem(u64 r1, u64 r2, u64 r3, u64 r4, u64 r5)
 	v = map->ops->lookup(map, PTR(r2));
 	/* inner maps of map-in-map are objects, not memory for the program */
 	if (v && !map->inner_map_meta)
+		region_add(v, map->value_size, !(map->map_flags & BPF_F_RDONLY_PROG));
+	return (u64)(uintptr_t)v;
+}
+
+static u64 map_lookup_percpu_elem(u64 r1, u64 r2, u64 cpu, u64 r4, u64 r5)
+{
+	struct bpffs_map *map = PTR(r1);
+	void *v;
+
+	if (!map->ops->lookup_percpu || cpu > UINT32_MAX)
+		return 0;
+	v = map->ops->lookup_percpu(map, PTR(r2), (u32)cpu);
+	if (v)
 		region_add(v, map->value_size, !(map->map_flags & BPF_F_RDONLY_PROG));
 	return (u64)(uintptr_t)v;
 }
@@ -197,6 +210,8 @@ static u64 spin_unlock(u64 lock, u64 r2, u64 r3, u64 r4, u64 r5)
 
 MAP_HELPER(map_lookup_elem, map_lookup_elem, BPFFS_RET_PTR_TO_MAP_VALUE_OR_NULL,
 	   BPFFS_ARG_CONST_MAP_PTR, BPFFS_ARG_PTR_TO_MAP_KEY);
+MAP_HELPER(map_lookup_percpu_elem, map_lookup_percpu_elem, BPFFS_RET_PTR_TO_MAP_VALUE_OR_NULL,
+	   BPFFS_ARG_CONST_MAP_PTR, BPFFS_ARG_PTR_TO_MAP_KEY, BPFFS_ARG_ANYTHING);
 MAP_HELPER(map_update_elem, map_update_elem, BPFFS_RET_INTEGER,
 	   BPFFS_ARG_CONST_MAP_PTR, BPFFS_ARG_PTR_TO_MAP_KEY, BPFFS_ARG_PTR_TO_MAP_VALUE,
 	   BPFFS_ARG_ANYTHING);

@@ -97,6 +97,8 @@ struct bpffs_map_ops {
 	 * caller's reference; NULL @ptr clears. Called from: FUSE/load thread.
 	 */
 	int (*update_ptr)(struct bpffs_map *map, const void *key, void *ptr, u64 flags);
+	/* Per-CPU maps: the value of @key in CPU slot @cpu (bpf_map_lookup_percpu_elem). */
+	void *(*lookup_percpu)(struct bpffs_map *map, const void *key, u32 cpu);
 	/* bpf_redirect_map: 0 and the target (ifindex, CPU) of @key, or -ENOENT. */
 	int (*redirect)(struct bpffs_map *map, u32 key, u32 *target);
 };

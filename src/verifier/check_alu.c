@@ -165,6 +165,7 @@ static int check_end(struct verifier_env *env, const struct bpf_insn *insn)
 		coerce_reg_to_size(dst, insn->imm / 8);
 	}
 	dst->id = 0;
+	dst->precise = false;
 	return 0;
 }
 
@@ -249,6 +250,7 @@ int check_alu_op(struct verifier_env *env, const struct bpf_insn *insn)
 
 			srcv.id = 0;
 			scalar_alu(&srcv, &d, BPF_SUB, alu32, 0);
+			srcv.precise = false;
 			*dst = srcv;
 		}
 		return 0;
@@ -275,6 +277,8 @@ int check_alu_op(struct verifier_env *env, const struct bpf_insn *insn)
 	if (dst->type != SCALAR_VALUE) {
 		struct bpf_reg ptr = *dst;
 
+		if (BPF_SRC(insn->code) == BPF_X)
+			mark_precise_reg(env, insn->src_reg);
 		return adjust_ptr(env, insn, &ptr, &srcv);
 	}
 	if (srcv.type != SCALAR_VALUE) {
@@ -294,10 +298,12 @@ int check_alu_op(struct verifier_env *env, const struct bpf_insn *insn)
 				insn->dst_reg, alu_names[op >> 4]);
 			return -EACCES;
 		}
+		mark_precise_reg(env, insn->dst_reg);
 		return adjust_ptr(env, insn, &ptr, &off);
 	}
 	scalar_alu(dst, &srcv, op, alu32, insn->off);
 	dst->id = 0;
+	dst->precise = false;
 	return 0;
 }
 
@@ -502,7 +508,9 @@ static int check_ptr_cmp(struct verifier_env *env, const struct bpf_insn *insn, 
 	int target = *insn_idx + insn->off + 1, side;
 	bool src_zero = src->type == SCALAR_VALUE && tnum_equals_const(src->var_off, 0);
 
-	/* null checks */
+	/* null checks: the zero matters */
+	if (src_zero && BPF_SRC(insn->code) == BPF_X)
+		mark_precise_reg(env, insn->src_reg);
 	if (!is_jmp32 && src_zero && dst->type != SCALAR_VALUE && (op == BPF_JEQ || op == BPF_JNE)) {
 		if (!(dst->flags & PTR_MAYBE_NULL)) {
 			/* a valid pointer is never NULL */
@@ -574,6 +582,12 @@ int check_cond_jmp_op(struct verifier_env *env, const struct bpf_insn *insn, int
 		return check_ptr_cmp(env, insn, insn_idx, dst, src, is_jmp32);
 	}
 	pred = scalar_branch_taken(dst, src, op, is_jmp32);
+	if (pred >= 0) {
+		/* the bounds decided the branch: they matter */
+		mark_precise_reg(env, insn->dst_reg);
+		if (BPF_SRC(insn->code) == BPF_X)
+			mark_precise_reg(env, insn->src_reg);
+	}
 	if (pred == 1) {
 		*insn_idx = target - 1;
 		return 0;
@@ -584,6 +598,11 @@ int check_cond_jmp_op(struct verifier_env *env, const struct bpf_insn *insn, int
 	t_src = f_src = *src;
 	scalar_branch_refine(&t_dst, &t_src, op, is_jmp32);
 	scalar_branch_refine(&f_dst, &f_src, flip_opcode(op), is_jmp32);
+	if (BPF_SRC(insn->code) == BPF_X) {
+		/* bounds now depend on the other register's history too */
+		t_dst.precise = t_src.precise = false;
+		f_dst.precise = f_src.precise = false;
+	}
 	t_ok = reg_bounds_sane(&t_dst) && reg_bounds_sane(&t_src);
 	f_ok = reg_bounds_sane(&f_dst) && reg_bounds_sane(&f_src);
 	if (t_ok && f_ok) {

@@ -253,6 +253,7 @@ static int check_size_arg(struct verifier_env *env, int regno, struct call_meta 
 		verbose(env, "R%d type=%s expected=scalar\n", regno, reg_type_str(reg));
 		return -EACCES;
 	}
+	mark_precise_reg(env, regno);
 	if (meta->mem_regno < 0) {
 		verbose(env, "R%d size argument without a memory argument\n", regno);
 		return -EACCES;
@@ -344,6 +345,8 @@ static int check_func_arg(struct verifier_env *env, int arg, struct call_meta *m
 		return 0;
 	case BPFFS_ARG_CONST_MAP_PTR:
 	case BPFFS_ARG_PTR_TO_MAP_OR_NULL:
+		if (t == BPFFS_ARG_PTR_TO_MAP_OR_NULL && reg->type == SCALAR_VALUE)
+			mark_precise_reg(env, regno);
 		if (t == BPFFS_ARG_PTR_TO_MAP_OR_NULL && is_null_scalar(reg))
 			return 0;
 		if (reg->type != CONST_PTR_TO_MAP || (reg->flags & PTR_MAYBE_NULL))
@@ -370,6 +373,8 @@ static int check_func_arg(struct verifier_env *env, int arg, struct call_meta *m
 		meta->mem_regno = regno;
 		meta->mem_write = t == BPFFS_ARG_PTR_TO_UNINIT_MEM;
 		meta->mem_or_null = t == BPFFS_ARG_PTR_TO_MEM_OR_NULL;
+		if (reg->type == SCALAR_VALUE)
+			mark_precise_reg(env, regno);
 		if (meta->mem_or_null && is_null_scalar(reg))
 			return 0;
 		if (!is_mem_ptr(reg))
@@ -384,6 +389,7 @@ static int check_func_arg(struct verifier_env *env, int arg, struct call_meta *m
 		meta->mem_regno = -1;
 		return err;
 	case BPFFS_ARG_CONST_ALLOC_SIZE_OR_ZERO:
+		mark_precise_reg(env, regno);
 		if (!reg_is_const(reg)) {
 			verbose(env, "R%d is not a known constant'\n", regno);
 			return -EACCES;
@@ -405,6 +411,8 @@ static int check_func_arg(struct verifier_env *env, int arg, struct call_meta *m
 		meta->subprogno = reg->subprogno;
 		return 0;
 	case BPFFS_ARG_PTR_TO_STACK_OR_NULL:
+		if (reg->type == SCALAR_VALUE)
+			mark_precise_reg(env, regno);
 		if (is_null_scalar(reg))
 			return 0;
 		if (reg->type != PTR_TO_STACK)
@@ -761,6 +769,7 @@ int prepare_func_exit(struct verifier_env *env, int *insn_idx)
 		return -EINVAL;
 	}
 	if (callee->in_callback_fn) {
+		mark_precise_reg(env, BPF_REG_0);
 		if (r0->type != SCALAR_VALUE || r0->smin_value < 0 || r0->smax_value > 1) {
 			verbose(env, "At callback return the register R0 has smin=%lld smax=%lld should have been in [0, 1]\n",
 				(long long)r0->smin_value, (long long)r0->smax_value);

@@ -331,6 +331,8 @@ static int check_stack_access(struct verifier_env *env, u32 regno, const struct 
 	s64 o, lo, hi;
 	int err;
 
+	if (regno != BPF_REG_FP)
+		env->hist_flags |= HIST_STACK_PTR;
 	/* stack accesses are always aligned: spill tracking relies on it */
 	if (!tnum_is_aligned(tnum_add(reg->var_off, tnum_const((u64)(s64)(reg->off + off))),
 			     size)) {

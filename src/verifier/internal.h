@@ -59,6 +59,7 @@ struct bpf_reg {
 	u32 mem_size;		/* PTR_TO_MEM */
 	s32 range;		/* PTR_TO_PACKET: bytes known readable past off */
 	u32 subprogno;		/* PTR_TO_FUNC */
+	bool precise;		/* explored states: this scalar's value mattered */
 	/* scalar value, or variable part of a pointer offset */
 	struct tnum var_off;
 	s64 smin_value, smax_value;
@@ -109,7 +110,15 @@ struct vstate {
 	u32 branches;		/* unfinished paths below an explored state */
 	u32 first_insn_processed;
 	u32 loop_entry_jmps;
+	bool all_precise;	/* every scalar counts (precision fallback) */
+	/* instructions run since the parent checkpoint: HIST_* encoded */
+	u32 *hist;
+	u32 hist_len, hist_cap;
 };
+
+#define HIST_IDX(e) ((e) & 0xffffff)
+#define HIST_FRAME(e) (((e) >> 24) & 0xf)
+#define HIST_STACK_PTR 0x40000000u	/* stack access through a pointer other than r10 */
 
 /* An explored state kept for pruning at a prune point. */
 struct vstate_list {
@@ -192,6 +201,9 @@ struct verifier_env {
 	u32 err_insn;
 	bool seen_direct_write;
 	int log_insn;			/* prefix for log lines, -1 for none */
+	u32 hist_flags;			/* flags for the insn being checked */
+	int hist_insn;			/* the insn being checked */
+	bool cmp_all_precise;		/* states_equal: old->all_precise */
 	bool log_midline;
 	bool changes_pkt_data;
 };
@@ -290,6 +302,12 @@ const struct bpffs_helper *kernel_helper_proto(u32 func_id);
 void clear_all_pkt_pointers(struct verifier_env *env);
 int acquire_reference(struct verifier_env *env, int insn_idx);
 int release_reference(struct verifier_env *env, u32 ref_obj_id);
+
+/* ---- precision.c ---- */
+int hist_append(struct vstate *st, u32 entry);
+u32 hist_entry(struct verifier_env *env);
+void mark_precise_reg(struct verifier_env *env, u32 regno);
+void propagate_precision(struct verifier_env *env, const struct vstate *old);
 
 /* ---- verifier.c ---- */
 struct vstate *push_stack(struct verifier_env *env, int insn_idx, int prev_insn_idx);

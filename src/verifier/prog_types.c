@@ -11,6 +11,8 @@
  */
 #include <stddef.h>
 #include "internal.h"
+#include "core/object.h"	/* BPFFS_PROG_TYPE_TIMER, BPFFS_PROG_TYPE_INOTIFY */
+#include "bpffs/hooks.h"
 
 #define offsetofend(T, m) (offsetof(T, m) + sizeof(((T *)0)->m))
 #define IN_FIELD(off, size, T, m) \
@@ -319,12 +321,49 @@ static bool perf_event_access(int off, int size, bool write, u32 attach,
 	return true;
 }
 
+/* The project's own hooks: read-only contexts, generic and current-task helpers. */
+static bool hook_helper(u32 id)
+{
+	switch (id) {
+	case BPF_FUNC_get_current_pid_tgid:
+	case BPF_FUNC_get_current_uid_gid:
+	case BPF_FUNC_get_current_comm:
+	case BPF_FUNC_perf_event_output:
+		return true;
+	}
+	return base_helper(id);
+}
+
+static bool readonly_ctx_access(int off, int size, bool write, u32 ctx_size)
+{
+	if (write || off < 0 || size <= 0 || off + size > (int)ctx_size || off % size)
+		return false;
+	return size == 1 || size == 2 || size == 4 || size == 8;
+}
+
+static bool timer_access(int off, int size, bool write, u32 attach, struct ctx_access_info *info)
+{
+	return readonly_ctx_access(off, size, write, sizeof(struct bpffs_timer_ctx));
+}
+
+static bool inotify_access(int off, int size, bool write, u32 attach,
+			   struct ctx_access_info *info)
+{
+	return readonly_ctx_access(off, size, write, sizeof(struct bpffs_inotify_ctx));
+}
+
 static bool perf_event_helper(u32 id)
 {
 	return id == BPF_FUNC_perf_prog_read_value || tracing_helper(id);
 }
 
 static const struct prog_type_desc prog_types[] = {
+	{ .type = BPFFS_PROG_TYPE_TIMER, .name = "timer",
+	  .ctx_size = sizeof(struct bpffs_timer_ctx), .is_valid_access = timer_access,
+	  .helper_allowed = hook_helper },
+	{ .type = BPFFS_PROG_TYPE_INOTIFY, .name = "inotify",
+	  .ctx_size = sizeof(struct bpffs_inotify_ctx), .is_valid_access = inotify_access,
+	  .helper_allowed = hook_helper },
 	{ .type = BPF_PROG_TYPE_SOCKET_FILTER, .name = "socket_filter",
 	  .ctx_size = sizeof(struct __sk_buff), .is_valid_access = sk_filter_access,
 	  .helper_allowed = sk_filter_helper, .has_packet = true },

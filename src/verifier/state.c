@@ -36,6 +36,9 @@ void vstate_clear(struct vstate *st)
 	free(st->refs);
 	st->refs = NULL;
 	st->acquired_refs = 0;
+	free(st->hist);
+	st->hist = NULL;
+	st->hist_len = st->hist_cap = 0;
 }
 
 void vstate_free(struct vstate *st)
@@ -85,6 +88,14 @@ int vstate_copy(struct vstate *dst, const struct vstate *src)
 		memcpy(dst->refs, src->refs, src->acquired_refs * sizeof(*dst->refs));
 	}
 	dst->acquired_refs = src->acquired_refs;
+	if (src->hist_len) {
+		dst->hist = malloc(src->hist_len * sizeof(u32));
+		if (!dst->hist)
+			return -ENOMEM;
+		memcpy(dst->hist, src->hist, src->hist_len * sizeof(u32));
+	}
+	dst->hist_len = dst->hist_cap = src->hist_len;
+	dst->all_precise = src->all_precise;
 	dst->curframe = src->curframe;
 	dst->active_lock_id = src->active_lock_id;
 	dst->active_lock_map = src->active_lock_map;
@@ -191,6 +202,9 @@ static bool regsafe_idmap(struct verifier_env *env, const struct bpf_reg *rold,
 		/* linked scalars: ids matter only if old relied on a link */
 		if (rold->id && !check_ids(m, rold->id, rcur->id))
 			return false;
+		/* no path below old depended on this value */
+		if (!rold->precise && !env->cmp_all_precise)
+			return true;
 		return range_within(rold, rcur) && tnum_in(rold->var_off, rcur->var_off);
 	case PTR_TO_MAP_KEY:
 	case PTR_TO_MAP_VALUE:
@@ -263,11 +277,13 @@ static bool stacksafe(struct verifier_env *env, const struct func_state *old,
 					return false;
 				continue;
 			}
-			/* a spilled unbounded scalar is as good as misc bytes */
+			/* a spilled unbounded or imprecise scalar is as good as misc bytes */
 			if (os->spilled_ptr.type == SCALAR_VALUE &&
-			    tnum_is_unknown(os->spilled_ptr.var_off) &&
-			    os->spilled_ptr.umax_value == UINT64_MAX &&
-			    os->spilled_ptr.smin_value == INT64_MIN) {
+			    ((!os->spilled_ptr.precise && !env->cmp_all_precise &&
+			      !os->spilled_ptr.id) ||
+			     (tnum_is_unknown(os->spilled_ptr.var_off) &&
+			      os->spilled_ptr.umax_value == UINT64_MAX &&
+			      os->spilled_ptr.smin_value == INT64_MIN))) {
 				for (j = 0; j < BPF_REG_SIZE; j++)
 					if (cs->slot_type[j] != STACK_MISC &&
 					    cs->slot_type[j] != STACK_ZERO)
@@ -345,6 +361,7 @@ bool states_equal(struct verifier_env *env, const struct vstate *old, const stru
 
 	if (old->curframe != cur->curframe)
 		return false;
+	env->cmp_all_precise = old->all_precise;
 	if (old->active_lock_id || cur->active_lock_id) {
 		if (!old->active_lock_id || !cur->active_lock_id ||
 		    old->active_lock_map != cur->active_lock_map ||

@@ -54,6 +54,11 @@ struct vstate *push_stack(struct verifier_env *env, int insn_idx, int prev_insn_
 		free(e);
 		return NULL;
 	}
+	if (env->hist_insn >= 0 && hist_append(&e->st, hist_entry(env))) {
+		vstate_clear(&e->st);
+		free(e);
+		return NULL;
+	}
 	e->insn_idx = insn_idx;
 	e->prev_insn_idx = prev_insn_idx;
 	e->next = env->head;
@@ -127,6 +132,7 @@ static int is_state_visited(struct verifier_env *env, int insn_idx)
 		if (sl->state->branches) {
 			if (cb_entry && states_equal(env, sl->state, cur, false)) {
 				sl->hit_cnt++;
+				propagate_precision(env, sl->state);
 				return 1;
 			}
 			if (!cb_entry && states_equal(env, sl->state, cur, true)) {
@@ -142,6 +148,7 @@ static int is_state_visited(struct verifier_env *env, int insn_idx)
 		}
 		if (states_equal(env, sl->state, cur, false)) {
 			sl->hit_cnt++;
+			propagate_precision(env, sl->state);
 			return 1;
 		}
 		sl->miss_cnt++;
@@ -163,7 +170,9 @@ static int is_state_visited(struct verifier_env *env, int insn_idx)
 	}
 	copy->branches = 1;
 	copy->parent = cur->parent;
+	copy->all_precise = false;
 	cur->parent = copy;
+	cur->hist_len = 0;	/* cur's history now starts at this checkpoint */
 	n->state = copy;
 	n->next = aux->explored;
 	aux->explored = n;
@@ -194,6 +203,8 @@ static int check_return_code(struct verifier_env *env)
 		}
 		return 0;
 	}
+	if (env->ptype->check_ret)
+		mark_precise_reg(env, BPF_REG_0);
 	if (env->ptype->check_ret &&
 	    (r0->smin_value < env->ptype->ret_min || r0->smax_value > env->ptype->ret_max)) {
 		verbose(env, "At program exit the register R0 has smin=%lld smax=%lld should have been in [%d, %d]\n",
@@ -337,10 +348,19 @@ static int do_check(struct verifier_env *env)
 			}
 		}
 		if (!path_done) {
+			u32 frame = env->cur->curframe;
+			int this_insn = insn_idx;
+
 			trace_insn(env, insn_idx);
+			env->hist_insn = insn_idx;
+			env->hist_flags = 0;
 			err = do_insn(env, &insn_idx, &path_done);
 			if (err)
 				return err;
+			err = hist_append(env->cur, (u32)this_insn | (frame << 24) | env->hist_flags);
+			if (err)
+				return err;
+			env->hist_insn = -1;
 		}
 		if (!path_done)
 			continue;
@@ -469,6 +489,7 @@ int bpffs_verify_stats(struct bpffs_prog *prog, const struct bpffs_verifier_opts
 	env->log = log;
 	env->log_level = log ? log->level : 0;
 	env->log_insn = -1;
+	env->hist_insn = -1;
 	env->ptype = prog_type_desc_get(prog->type);
 	if (!env->ptype) {
 		verbose(env, "unsupported program type %u\n", prog->type);

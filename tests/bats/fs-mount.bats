@@ -171,3 +171,32 @@ start_own() {
 	kill -TERM "$PID2"
 	wait "$PID2" || fail "daemon exited with status $?"
 }
+
+@test "reading trace_pipe blocks while there is no trace output" {
+	run -124 timeout 0.5 cat "$MNT/trace_pipe"
+	assert_output ""
+}
+
+@test "a non-blocking read of an empty trace_pipe fails with EAGAIN" {
+	run -0 python3 -c "
+import os, errno
+fd = os.open('$MNT/trace_pipe', os.O_RDONLY | os.O_NONBLOCK)
+try:
+    os.read(fd, 100)
+    print('data')
+except OSError as e:
+    print(errno.errorcode[e.errno])
+"
+	assert_output "EAGAIN"
+}
+
+@test "SIGTERM unmounts even while a reader is blocked in trace_pipe" {
+	start_own
+	cat "$M2/trace_pipe" >/dev/null 2>&1 3>&- &
+	local reader=$!
+	sleep 0.3
+	kill -TERM "$PID2"
+	wait "$PID2" || fail "daemon exited with status $?"
+	run ! mountpoint -q "$M2"
+	wait_for bash -c "! kill -0 $reader 2>/dev/null" || { kill "$reader"; fail "reader still blocked"; }
+}

@@ -12,6 +12,7 @@
 
 #include "harness.h"
 #include "fs/internal.h"
+#include "core/core.h"
 
 struct names {
 	char buf[4096];
@@ -182,6 +183,24 @@ int main(void)
 		CHECK_EQ(bpffs_fs_unlink(fs, m.ino, "42"), 0);
 		CHECK_EQ(bpffs_fs_lookup(fs, m.ino, "42", &e), -ENOENT);
 		CHECK_EQ(bpffs_fs_unlink(fs, m.ino, "42"), -ENOENT);
+	}
+
+	TEST("bpf_trace_printk text comes out of trace_pipe once, one line per message") {
+		struct bpffs_file *f;
+
+		bpffs_trace_emit("hello 1", 7);
+		bpffs_trace_emit("hello 2\n", 8);
+		CHECK_EQ(bpffs_fs_lookup(fs, 1, "trace_pipe", &e), 0);
+		CHECK_EQ(bpffs_fs_open(fs, e.ino, O_RDONLY | O_NONBLOCK, &f), 0);
+		memset(buf, 0, sizeof(buf));
+		CHECK(bpffs_fs_read(f, buf, sizeof(buf) - 1, 0) > 0);
+		CHECK_STR_CONTAINS(buf, "bpf_trace_printk: hello 1\n");
+		CHECK_STR_CONTAINS(buf, "bpf_trace_printk: hello 2\n");
+		CHECK(!strstr(buf, "hello 2\n\n"));
+		/* consumed: a non-blocking read now finds nothing */
+		CHECK_EQ(bpffs_fs_read(f, buf, sizeof(buf) - 1, 0), -EAGAIN);
+		bpffs_fs_release(f);
+		bpffs_node_forget(fs, e.ino, 1);
 	}
 
 	TEST("forgetting every lookup frees the nodes it made") {

@@ -451,6 +451,49 @@ static void test_maps(void)
 			bpffs_map_put(map);
 		}
 	}
+	TEST("map lookups call the map directly when r1 is known, the helper otherwise") {
+		struct bpffs_map_attr a2 = { .map_type = BPF_MAP_TYPE_ARRAY, .key_size = 4,
+					     .value_size = 8, .max_entries = 4, .name = "jitarr2" };
+		/* sum of value[k] for k = 0..4 (key 4 misses): once with r1 set
+		 * right before the call, once through r6 and a jump target */
+		const struct bpf_insn p[] = {
+			BPFFS_MOV64_IMM(R7, 0), BPFFS_MOV64_IMM(R8, 0),
+			BPFFS_STX_MEM(BPF_W, R10, R8, -4),
+			BPFFS_LD_IMM64_RAW(R1, BPF_PSEUDO_MAP_IDX, 0),
+			BPFFS_MOV64_REG(R2, R10), BPFFS_ALU64_IMM(BPF_ADD, R2, -4),
+			BPFFS_CALL_HELPER(BPF_FUNC_map_lookup_elem),
+			BPFFS_JMP_IMM(BPF_JEQ, R0, 0, 2),
+			BPFFS_LDX_MEM(BPF_DW, R0, R0, 0), BPFFS_ALU64_REG(BPF_ADD, R7, R0),
+			BPFFS_LD_IMM64_RAW(R6, BPF_PSEUDO_MAP_IDX, 0),
+			BPFFS_MOV64_REG(R1, R6),
+			BPFFS_JMP_IMM(BPF_JEQ, R8, 99, 0),		/* a jump target next */
+			BPFFS_MOV64_REG(R2, R10), BPFFS_ALU64_IMM(BPF_ADD, R2, -4),
+			BPFFS_CALL_HELPER(BPF_FUNC_map_lookup_elem),
+			BPFFS_JMP_IMM(BPF_JEQ, R0, 0, 2),
+			BPFFS_LDX_MEM(BPF_DW, R0, R0, 0), BPFFS_ALU64_REG(BPF_ADD, R7, R0),
+			BPFFS_ALU64_IMM(BPF_ADD, R8, 1),
+			BPFFS_JMP_IMM(BPF_JLE, R8, 4, -21),
+			BPFFS_MOV64_REG(R0, R7), BPFFS_EXIT(),
+		};
+		struct bpffs_map *m2 = NULL;
+
+		if (bpffs_map_create(&a2, NULL, &m2)) {
+			SKIP("array map unavailable");
+		} else {
+			for (u32 k = 0; k < 4; k++) {
+				u64 v = 10 + k;
+
+				CHECK_EQ(bpffs_map_update_elem(m2, &k, &v, 0), 0);
+			}
+			prog = jit_load(p, BPFFS_ARRAY_SIZE(p), &m2, 1);
+			if (prog) {
+				CHECK_EQ(run_both(prog, NULL, 0, &(struct bpffs_run_ctx){ 0 }),
+					 2 * (10 + 11 + 12 + 13));
+				bpffs_prog_put(prog);
+			}
+			bpffs_map_put(m2);
+		}
+	}
 }
 
 static struct bpffs_prog *load_runtime(const struct bpf_insn *insns, u32 cnt,

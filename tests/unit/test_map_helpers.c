@@ -214,7 +214,51 @@ static const struct bpf_insn prog_spin[] = {
 	BPFFS_EXIT(),
 };
 
+/* r0 = *map_lookup_percpu_elem(map, &0, 3) or 99 */
+static const struct bpf_insn prog_percpu[] = {
+	BPFFS_ST_MEM(BPF_W, 10, -4, 0),
+	BPFFS_MOV64_REG(2, 10),
+	BPFFS_ALU64_IMM(BPF_ADD, 2, -4),
+	BPFFS_MOV64_IMM(3, 3),
+	MAP(1, 0),
+	CALL(map_lookup_percpu_elem),
+	BPFFS_JMP_IMM(BPF_JEQ, 0, 0, 2),
+	BPFFS_LDX_MEM(BPF_DW, 0, 0, 0),
+	BPFFS_EXIT(),
+	BPFFS_MOV64_IMM(0, 99),
+	BPFFS_EXIT(),
+};
+
 #define N(a) BPFFS_ARRAY_SIZE(a)
+
+static void test_percpu_lookup(void)
+{
+	u32 n = bpffs_nr_cpus(), k = 0;
+	struct bpffs_map *ma = mk(BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8, 1, 0, NULL);
+	struct bpffs_map *mh = mk(BPF_MAP_TYPE_PERCPU_HASH, 4, 8, 4, 0, NULL);
+	struct bpffs_prog *pa = mkprog(prog_percpu, N(prog_percpu), &ma, 1, BPFFS_RUNTIME_CHECKED);
+	struct bpffs_prog *ph = mkprog(prog_percpu, N(prog_percpu), &mh, 1, BPFFS_RUNTIME_CHECKED);
+	u64 *all = calloc(n, 8);
+	struct bpffs_run_ctx rc;
+
+	for (u32 i = 0; i < n; i++)
+		all[i] = 1000 + i;
+	TEST("map_lookup_percpu_elem reads another CPU slot (percpu array and hash)") {
+		CHECK(pa && ph);
+		CHECK_EQ(bpffs_map_update_elem(ma, &k, all, 0), 0);
+		CHECK_EQ(run(pa, &rc), 1003);
+		CHECK_EQ(rc.fault, 0);
+		CHECK_EQ(run(ph, &rc), 99);	/* key missing */
+		CHECK_EQ(bpffs_map_update_elem(mh, &k, all, 0), 0);
+		CHECK_EQ(run(ph, &rc), 1003);
+		CHECK_EQ(rc.fault, 0);
+	}
+	free(all);
+	bpffs_prog_put(pa);
+	bpffs_prog_put(ph);
+	bpffs_map_put(ma);
+	bpffs_map_put(mh);
+}
 
 static void test_lookup_update_delete(enum bpffs_runtime rt)
 {
@@ -402,6 +446,7 @@ static void test_table(void)
 			BPF_FUNC_ringbuf_query, BPF_FUNC_perf_event_output,
 			BPF_FUNC_for_each_map_elem, BPF_FUNC_redirect_map,
 			BPF_FUNC_spin_lock, BPF_FUNC_spin_unlock,
+			BPF_FUNC_map_lookup_percpu_elem,
 		};
 
 		for (u32 i = 0; i < N(ids); i++) {
@@ -431,6 +476,7 @@ int main(void)
 	test_for_each(BPFFS_RUNTIME_CHECKED);
 	test_misc();
 	test_spin_lock();
+	test_percpu_lookup();
 	bpffs_rcu_barrier();
 	return harness_done();
 }

@@ -6,7 +6,10 @@
  * eviction order, iteration while the map changes, paging over 1,000,000 keys.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 #include <linux/bpf.h>
 
@@ -508,8 +511,69 @@ static void test_for_each(void)
 	}
 }
 
+static atomic_int rcu_flag;
+
+static void rcu_cb(struct bpffs_rcu_head *head)
+{
+	atomic_store(&rcu_flag, 1);
+}
+
+static pthread_barrier_t slot_barrier;
+
+static void *slot_thread(void *arg)
+{
+	u32 *out = arg;
+
+	*out = bpffs_cpu_slot();
+	pthread_barrier_wait(&slot_barrier);	/* all alive at once */
+	return NULL;
+}
+
+static void test_rcu_and_slots(void)
+{
+	TEST("RCU: a callback waits for the reader active when it was queued") {
+		static struct bpffs_rcu_head h;
+		struct timespec ts = { 0, 20000000 };
+
+		bpffs_rcu_read_lock();
+		bpffs_rcu_call(&h, rcu_cb);
+		nanosleep(&ts, NULL);
+		CHECK_EQ(atomic_load(&rcu_flag), 0);
+		bpffs_rcu_read_unlock();
+		bpffs_rcu_barrier();
+		CHECK_EQ(atomic_load(&rcu_flag), 1);
+	}
+	TEST("RCU: synchronize returns once no reader is active; sections nest") {
+		bpffs_rcu_read_lock();
+		bpffs_rcu_read_lock();
+		bpffs_rcu_read_unlock();
+		CHECK(bpffs_rcu_read_held());
+		bpffs_rcu_read_unlock();
+		CHECK(!bpffs_rcu_read_held());
+		bpffs_rcu_synchronize();
+	}
+	TEST("per-CPU slots: concurrent threads get distinct slots") {
+		pthread_t t[4];
+		u32 s[4], mine = bpffs_cpu_slot();
+
+		pthread_barrier_init(&slot_barrier, NULL, 4);
+		for (int i = 0; i < 4; i++)
+			pthread_create(&t[i], NULL, slot_thread, &s[i]);
+		for (int i = 0; i < 4; i++)
+			pthread_join(t[i], NULL);
+		pthread_barrier_destroy(&slot_barrier);
+		for (int i = 0; i < 4; i++) {
+			CHECK(s[i] != mine);
+			CHECK(s[i] < bpffs_nr_cpus());
+			for (int j = 0; j < i; j++)
+				CHECK(s[i] != s[j]);
+		}
+	}
+}
+
 int main(void)
 {
+	test_rcu_and_slots();
 	test_generic();
 	test_array();
 	test_percpu_array();

@@ -265,6 +265,27 @@ static void test_lpm(void)
 		CHECK(r && *r == 1);
 		bpffs_map_put(m6);
 	}
+	TEST("lpm with 3-byte data: byte-wise matching, /24 is the host length") {
+		struct bpffs_map *m3 = mk(BPF_MAP_TYPE_LPM_TRIE, 7, 8, 8, BPF_F_NO_PREALLOC);
+		u8 k[7] = { 0 };
+		u64 v = 3, *r;
+
+		CHECK(m3 != NULL);
+		k[0] = 20;	/* prefixlen 20, little-endian u32 */
+		k[4] = 0xab;
+		k[5] = 0xcd;
+		k[6] = 0xe0;
+		CHECK_EQ(bpffs_map_update_elem(m3, k, &v, 0), 0);
+		k[0] = 24;
+		k[6] = 0xef;
+		r = m3->ops->lookup(m3, k);
+		CHECK(r && *r == 3);
+		k[6] = 0xff;	/* differs in bit 19 */
+		CHECK(m3->ops->lookup(m3, k) == NULL);
+		k[0] = 25;
+		CHECK_EQ(bpffs_map_update_elem(m3, k, &v, 0), -EINVAL);
+		bpffs_map_put(m3);
+	}
 	TEST("lpm: random prefixes agree with a linear longest-match scan") {
 		struct bpffs_map *r = mk(BPF_MAP_TYPE_LPM_TRIE, 8, 8, 300, BPF_F_NO_PREALLOC);
 		struct k4 keys[200];

@@ -248,6 +248,11 @@ static const struct vcase vcases[] = {
 	CALLL(1), EXIT(), CALLL(1), EXIT(), CALLL(1), EXIT(), CALLL(1), EXIT(), RET(0) },
 	.result = ACCEPT },
 
+{ "timer program reads its context", 0x1000, { LDX(DW, R0, R1, 8), EXIT() }, .result = ACCEPT,
+	.kernel_skip = "bpffs-user program type" },
+{ "inotify program reads the name", 0x1001, { LDX(B, R0, R1, 12), LDX(W, R2, R1, 0), EXIT() },
+	.result = ACCEPT, .kernel_skip = "bpffs-user program type" },
+
 /* ------------------------------------------------------------ rejected */
 { "exit without setting r0", SF, { EXIT() }, .result = REJECT, .errstr = "R0 !read_ok" },
 { "read of an uninitialised register", SF, { MOVR(R0, R2), EXIT() }, .result = REJECT,
@@ -458,6 +463,11 @@ static const struct vcase vcases[] = {
 	.kernel_skip = "the kernel needs BTF for bpf_spin_lock" },
 { "kfunc call", SF, { BPFFS_INSN(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_KFUNC_CALL, 0, 1), RET(0) },
 	.result = REJECT, .errstr = "kfunc calls are not supported", .kernel_skip = "needs a BTF id" },
+{ "timer context is read-only", 0x1000, { ST(DW, R1, 0, 0), RET(0) }, .result = REJECT,
+	.errstr = "invalid bpf_context access off=0 size=8", .kernel_skip = "bpffs-user program type" },
+{ "inotify context ends after the name", 0x1001, { LDX(W, R0, R1, 268), EXIT() },
+	.result = REJECT, .errstr = "invalid bpf_context access off=268 size=4",
+	.kernel_skip = "bpffs-user program type" },
 { "pointer read from a map value is a scalar", SF, { LOOKUP(0), JI(JEQ, R0, 0, 3),
 	STX(DW, R0, R10, 0), LDX(DW, R1, R0, 0), LDX(DW, R0, R1, 0), RET(0) }, .maps = { HASH8 },
 	.result = REJECT, .errstr = "R1 invalid mem access 'scalar'" },

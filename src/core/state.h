@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * State directory (issue 9, `bpffs-user MNT --state DIR`): the mount's
+ * loaded objects and map contents persist under DIR, so that a new daemon
+ * started with the same DIR restores them (docs/reliability.md):
+ *
+ *   DIR/objects/NAME      the ELF bytes of each loaded object, as copied
+ *   DIR/maps/NAME.map     each published map: attributes, entries, SHA-256
+ *   DIR/tmp/              files being written (renamed into place when whole)
+ *
+ * Every file is written complete into tmp/, flushed (fdatasync) and renamed
+ * over the old one, so a file is either the old or the new version, never a
+ * torn one; map files end with a SHA-256 of their content, checked on start
+ * (a file that fails the check is reported and skipped). A flusher thread
+ * writes what changed every flush_ms (default 100): after a crash at most
+ * the map updates of the last window are missing. A clean stop flushes
+ * everything (bpffs_state_close).
+ *
+ * Restore (bpffs_state_open): maps that outlive their users (made by mkdir,
+ * pinned by name) are created first, then every object is loaded again
+ * (parsed, verified, JITed as on `cp`), then every map is refilled from its
+ * file. Map types whose values are references (prog arrays, map-in-map,
+ * perf event arrays, dev/cpu maps) and queues, stacks, ring buffers and
+ * bloom filters keep no entries: their objects re-create what they hold.
+ * Hooks and links are not persisted yet.
+ */
+#ifndef BPFFS_STATE_H
+#define BPFFS_STATE_H
+
+#include "registry.h"
+
+struct bpffs_state;
+
+struct bpffs_state_opts {
+	const char *dir;		/* created if missing */
+	u32 flush_ms;			/* 0: 100 ms */
+	struct bpffs_load_opts load;	/* how restored objects are loaded */
+	/*
+	 * Optional: a 32-bit tag the caller keeps per map (the filesystem's
+	 * text formats), saved with the map and given back on restore.
+	 * Called from: the flusher thread / bpffs_state_open.
+	 */
+	u32 (*map_tag_get)(void *arg, const struct bpffs_map *map);
+	void (*map_tag_set)(void *arg, struct bpffs_map *map, u32 tag);
+	void *arg;
+};
+
+/* What a restore brought back (and what it could not). */
+struct bpffs_state_stats {
+	u32 objs, obj_errors;
+	u32 maps, map_errors;
+	u64 entries, entry_errors;
+};
+
+/*
+ * Open DIR and restore what it holds into @reg (no thread yet).
+ * Returns 0 and *out, or -errno (DIR unusable). Problems with single files
+ * are not fatal: they are logged (pr_warn and @log) and counted in @stats.
+ */
+int bpffs_state_open(struct bpffs_registry *reg, const struct bpffs_state_opts *opts,
+		     struct bpffs_state_stats *stats, struct bpffs_state **out);
+/* Start the flusher thread (after any fork, e.g. daemonizing). 0 or -errno. */
+int bpffs_state_start(struct bpffs_state *st);
+/* Write everything that changed now. Returns 0 or the first -errno. */
+int bpffs_state_flush(struct bpffs_state *st);
+/* Stop the flusher, flush everything a last time, free. */
+void bpffs_state_close(struct bpffs_state *st);
+
+#endif /* BPFFS_STATE_H */

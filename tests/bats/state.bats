@@ -1,0 +1,171 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
+#
+# State directory (issue 9, `bpffs-user MNT --state DIR`): objects, maps made
+# by mkdir (with their text formats) and map entries survive a clean restart
+# with nothing lost, and a `kill -9` losing at most the updates of the flush
+# window, never leaving a torn map; a damaged file is set aside, not loaded.
+# Each test starts and stops its own daemons.
+
+load '/usr/lib/bats/bats-support/load'
+load '/usr/lib/bats/bats-assert/load'
+load 'test_helper/mount'
+
+bats_require_minimum_version 1.5.0
+
+FLUSH_MS=50
+
+setup() {
+	BIN="$(bpffs_bin)"
+	[ -x "$BIN" ] || skip "no $BIN (build first)"
+	[ -e /dev/fuse ] || skip "no /dev/fuse"
+	EX="$(dirname "$BIN")/examples"
+	MNT="$BATS_TEST_TMPDIR/mnt"
+	STATE="$BATS_TEST_TMPDIR/state"
+	LOG="$BATS_TEST_TMPDIR/daemon.log"
+	mkdir -p "$MNT"
+	PID=
+}
+
+teardown() {
+	stop_daemon
+}
+
+start_daemon() {
+	"$BIN" "$MNT" -f --state "$STATE" -o "state_flush_ms=$FLUSH_MS" "$@" 3>&- >>"$LOG" 2>&1 &
+	PID=$!
+	wait_for mountpoint -q "$MNT" || { cat "$LOG"; return 1; }
+}
+
+stop_daemon() {	# clean: unmount, the daemon flushes and exits
+	[ -n "${PID:-}" ] || return 0
+	mountpoint -q "$MNT" && fusermount3 -u "$MNT"
+	wait_for bash -c "! kill -0 $PID 2>/dev/null" || kill -KILL "$PID"
+	PID=
+}
+
+crash_daemon() {	# kill -9 and clear the dead mount
+	kill -KILL "$PID"
+	wait "$PID" 2>/dev/null || true
+	fusermount3 -u "$MNT" 2>/dev/null || umount -l "$MNT" 2>/dev/null || true
+	PID=
+}
+
+@test "a clean restart brings back objects, maps, formats and every entry" {
+	start_daemon
+	cp "$EX/packet_counter.bpf.o" "$MNT/progs/"
+	mkdir "$MNT/maps/kv"
+	echo 'type=hash key=u32 value=u64 max_entries=4096' >"$MNT/maps/kv/.info"
+	for i in $(seq 1 500); do echo $((i * 3)) >"$MNT/maps/kv/$i"; done
+	echo '01 00 00 00 00 00 00 00 40 00 00 00 00 00 00 00' >"$MNT/maps/pkt_count/01000000"
+	stop_daemon
+	start_daemon
+	run -0 ls "$MNT/progs"
+	assert_line packet_counter.bpf.o
+	assert_line count_packets
+	run -0 cat "$MNT/progs/count_packets/info"
+	assert_line "name: count_packets"
+	run -0 cat "$MNT/maps/pkt_count/01000000"
+	assert_output "01 00 00 00 00 00 00 00 40 00 00 00 00 00 00 00"
+	run -0 grep -x "entries: 500" "$MNT/maps/kv/.info"
+	run -0 grep -x "key_format: u32" "$MNT/maps/kv/.info"
+	lost=0
+	for i in $(seq 1 500); do
+		[ "$(cat "$MNT/maps/kv/$i")" = $((i * 3)) ] || lost=$((lost + 1))
+	done
+	echo "# entries lost on clean restart: $lost of 500" >&3
+	[ "$lost" -eq 0 ]
+	grep -q "restored 1 objects (0 failed), 2 maps (0 failed), 501 entries (0 failed)" "$LOG"
+}
+
+@test "what is removed stays removed after a restart" {
+	start_daemon
+	cp "$EX/packet_counter.bpf.o" "$MNT/progs/"
+	mkdir "$MNT/maps/gone" && echo 'type=hash key=u32 value=u32 max_entries=4' >"$MNT/maps/gone/.info"
+	echo 1 >"$MNT/maps/gone/1"
+	sleep 0.3
+	rm "$MNT/progs/packet_counter.bpf.o"
+	rm "$MNT/maps/gone/1"
+	rmdir "$MNT/maps/gone"
+	stop_daemon
+	start_daemon
+	run -0 ls -A "$MNT/progs"
+	assert_output ".log"
+	[ ! -e "$MNT/maps/gone" ]
+	[ ! -e "$MNT/maps/pkt_count" ]
+}
+
+@test "kill -9 under writes: entries older than the flush window survive, none torn" {
+	local kills=5 k p1 lost=0 torn=0 inwin=0 total=0 last
+	start_daemon
+	mkdir "$MNT/maps/seq"
+	echo 'type=hash key=u32 value=u64 max_entries=100000' >"$MNT/maps/seq/.info"
+	echo 0 >"$BATS_TEST_TMPDIR/progress"
+	for k in $(seq "$kills"); do
+		# writer: key i gets value i * 7; progress holds the last acknowledged i
+		(
+			i=$(cat "$BATS_TEST_TMPDIR/progress")
+			while echo $(((i + 1) * 7)) 2>/dev/null >"$MNT/maps/seq/$((i + 1))"; do
+				i=$((i + 1))
+				echo "$i" >"$BATS_TEST_TMPDIR/progress.tmp"
+				mv "$BATS_TEST_TMPDIR/progress.tmp" "$BATS_TEST_TMPDIR/progress"
+			done
+		) &
+		writer=$!
+		sleep "0.$((RANDOM % 5 + 2))"
+		p1=$(cat "$BATS_TEST_TMPDIR/progress")	# acknowledged before the window
+		sleep $(((FLUSH_MS * 4) / 1000)).$(((FLUSH_MS * 4) % 1000 / 100))	# 4 windows later
+		crash_daemon
+		wait "$writer" 2>/dev/null || true
+		last=$(cat "$BATS_TEST_TMPDIR/progress")
+		start_daemon
+		grep -q "maps (0 failed)" "$LOG" || { cat "$LOG"; false; }
+		# every entry acknowledged before the window is there, with its value
+		for i in $(seq 1 "$p1"); do
+			v=$(cat "$MNT/maps/seq/$i" 2>/dev/null) || { lost=$((lost + 1)); continue; }
+			[ "$v" = $((i * 7)) ] || torn=$((torn + 1))
+		done
+		# entries written inside the window: present ones must be whole
+		for i in $(seq $((p1 + 1)) "$last"); do
+			if v=$(cat "$MNT/maps/seq/$i" 2>/dev/null); then
+				[ "$v" = $((i * 7)) ] || torn=$((torn + 1))
+			else
+				inwin=$((inwin + 1))
+			fi
+		done
+		total=$last
+		# the writer goes on from what survived
+		n=$(grep -x 'entries: [0-9]*' "$MNT/maps/seq/.info" | cut -d' ' -f2)
+		echo "$n" >"$BATS_TEST_TMPDIR/progress"
+	done
+	echo "# $kills kills: $total entries acknowledged, lost before the window: $lost," \
+		"torn: $torn, lost inside the ${FLUSH_MS} ms window: $inwin" >&3
+	[ "$lost" -eq 0 ]
+	[ "$torn" -eq 0 ]
+}
+
+@test "a damaged map file is set aside with a warning, the rest is restored" {
+	start_daemon
+	mkdir "$MNT/maps/good" && echo 'type=hash key=u32 value=u32 max_entries=4' >"$MNT/maps/good/.info"
+	mkdir "$MNT/maps/bad" && echo 'type=hash key=u32 value=u32 max_entries=4' >"$MNT/maps/bad/.info"
+	echo 1 >"$MNT/maps/good/1"
+	echo 2 >"$MNT/maps/bad/2"
+	stop_daemon
+	# flip one byte in the middle of bad.map
+	f="$STATE/maps/bad.map"
+	off=$(($(stat -c %s "$f") / 2))
+	b=$(od -An -tu1 -j "$off" -N1 "$f" | tr -d ' ')
+	printf "$(printf '\\x%02x' $((b ^ 255)))" | dd of="$f" bs=1 seek="$off" conv=notrunc status=none
+	start_daemon
+	run -0 cat "$MNT/maps/good/1"
+	assert_output "1"
+	[ ! -e "$MNT/maps/bad" ]
+	grep -q "maps/bad.map could not be restored" "$LOG"
+	[ -f "$STATE/failed/maps.bad.map" ]
+}
+
+@test "a state directory that cannot be created refuses to mount" {
+	run "$BIN" "$MNT" -f --state /proc/nonexistent/state
+	assert_failure
+	assert_output --partial "state directory"
+}

@@ -65,7 +65,11 @@ for o in "${objs[@]}"; do
 		say "loaded $(basename "$o")"
 	else
 		say "could not load $(basename "$o"): ${err##*: }"
-		[ -f "$MNT/progs/.log" ] && sed 's/^/       /' "$MNT/progs/.log" | tail -5
+		# this object's block of progs/.log (newest first, one block per name)
+		awk -v n="$(basename "$o")" '
+			index($0, n ": load failed:") == 1 { on = 1; next }
+			/^[^ ]+: load failed: / { on = 0 }
+			on { print "       " $0 }' "$MNT/progs/.log" 2>/dev/null | head -6
 	fi
 done
 

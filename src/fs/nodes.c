@@ -219,6 +219,9 @@ int bpffs_node_child(struct bpffs_node *dir, const char *name, struct bpffs_chil
 	pthread_mutex_lock(&fs->lock);
 	n = find_name_locked(fs, dir->ino, name);
 	if (n && same_child(n, c)) {
+		/* pin @n across the unlocked window: a FORGET may drop its last count
+		 * meanwhile and free it (ASan, tests/bats/stress.bats load/unload cycles) */
+		n->refs++;
 		pthread_mutex_unlock(&fs->lock);
 		if (fresh) {
 			free(fresh->name);
@@ -226,6 +229,7 @@ int bpffs_node_child(struct bpffs_node *dir, const char *name, struct bpffs_chil
 		}
 		child_drop(dir, name, c);
 		pthread_mutex_lock(&fs->lock);
+		n->refs--;	/* the count taken below keeps it alive from here */
 	} else {
 		if (!fresh) {
 			pthread_mutex_unlock(&fs->lock);

@@ -491,6 +491,16 @@ static int do_mem_access(struct verifier_env *env, int insn_idx, u32 regno, int 
 		if (!err && write)
 			env->seen_direct_write = true;
 		break;
+	case PTR_TO_SOCK_COMMON:
+		/* struct bpf_sock: read-only fields of 4 bytes or less, fixed offset */
+		off += reg->off;
+		if (write || !tnum_equals_const(reg->var_off, 0) || off < 0 ||
+		    off + size > (int)sizeof(struct bpf_sock) || size > 4 || off % size) {
+			verbose(env, "invalid sock access off=%d size=%d\n", off, size);
+			return -EACCES;
+		}
+		err = 0;
+		break;
 	case NOT_INIT:
 		verbose(env, "R%u !read_ok\n", regno);
 		return -EACCES;

@@ -15,7 +15,7 @@
 #include "internal.h"
 
 #define MAX_PENDING 8192
-#define MAX_STATES_PER_INSN 64
+#define MAX_STATES_PER_INSN 1024
 
 void verbose(struct verifier_env *env, const char *fmt, ...)
 {
@@ -139,8 +139,9 @@ static int is_state_visited(struct verifier_env *env, int insn_idx)
 				verbose(env, "infinite loop detected at insn %d\n", insn_idx);
 				return -EACCES;
 			}
-			if (env->jmps_processed - env->prev_jmps_processed < 20 &&
-			    env->insn_processed - env->prev_insn_processed < 100)
+			/* inside a loop: not a new state on every pass */
+			if (env->jmps_processed - env->prev_jmps_processed < 2 &&
+			    env->insn_processed - env->prev_insn_processed < 8)
 				add = false;
 			sl->miss_cnt++;
 			pp = &sl->next;
@@ -170,7 +171,7 @@ static int is_state_visited(struct verifier_env *env, int insn_idx)
 	}
 	copy->branches = 1;
 	copy->parent = cur->parent;
-	copy->all_precise = false;
+	copy->all_precise = env->opts.all_precise;
 	cur->parent = copy;
 	cur->hist_len = 0;	/* cur's history now starts at this checkpoint */
 	n->state = copy;

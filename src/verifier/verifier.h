@@ -33,6 +33,9 @@ struct bpffs_verifier_opts {
 	/* Accept calls to kernel helpers this runtime does not provide, using
 	 * the verifier's own prototypes (corpus tooling only). */
 	bool allow_unprovided_helpers;
+	/* Compare every scalar when pruning (no precision tracking): slower,
+	 * for cross-checking the precision tracker. */
+	bool all_precise;
 	/* Processed-instruction limit; 0 means 1,000,000. */
 	u32 insn_limit;
 };

@@ -144,7 +144,11 @@ for f in "$MF"/sec*-*.o; do
 	h=$(shdr "$BASE" "$i")
 	t=$(rd 4 $((h + SH_TYPE)) "$BASE")
 	name_ok=0
-	case $t in 2 | 3 | 9) name_ok=1 ;; esac	# symtab, strtab, rel
+	case $t in 2 | 3) name_ok=1 ;; esac	# symtab, strtab
+	if [ "$t" -eq 9 ]; then	# relocations matter for code and maps, not debug info
+		ht=$(shdr "$BASE" "$(rd 4 $((h + SH_INFO)) "$BASE")")
+		(($(rd 8 $((ht + 8)) "$BASE") & 6)) && name_ok=1
+	fi
 	if (($(rd 8 $((h + 8)) "$BASE") & 6)); then name_ok=1; fi	# alloc/exec: code, maps
 	[ "$name_ok" -eq 1 ] || mv "$f" "$ML/"
 done

@@ -10,6 +10,8 @@
  *   -z   the runtime zeroes the stack (uninitialised stack reads allowed)
  *   -v   print the whole log of rejected programs
  *   -f S only objects whose path contains S
+ *   -t P full trace of the program named P
+ *   -p   no precision tracking (every scalar compared when pruning)
  */
 #include <dirent.h>
 #include <errno.h>
@@ -34,8 +36,8 @@ struct inv_row {
 
 static struct inv_row *inv;
 static int inv_cnt;
-static bool zeroed, verbose_log;
-static const char *filter;
+static bool zeroed, verbose_log, all_precise;
+static const char *filter, *trace_prog;
 
 static void trim(char *s)
 {
@@ -166,7 +168,7 @@ static int verify_prog(const struct bpffs_object *obj, u32 pi, u32 type, struct 
 {
 	struct bpffs_obj_prog *op = &obj->progs[pi];
 	struct bpffs_verifier_opts opts = { .allow_unprovided_helpers = true,
-					    .stack_zeroed = zeroed };
+					    .stack_zeroed = zeroed, .all_precise = all_precise };
 	struct bpffs_verifier_stats st;
 	struct bpffs_map **mp = calloc(op->map_cnt + 1, sizeof(*mp));
 	struct bpffs_prog prog;
@@ -183,7 +185,9 @@ static int verify_prog(const struct bpffs_object *obj, u32 pi, u32 type, struct 
 	prog.insn_cnt = op->insn_cnt;
 	prog.maps = mp;
 	prog.map_cnt = op->map_cnt;
-	bpffs_vlog_alloc(&log, BPFFS_LOG_ERRORS, 1 << 20);
+	bool tr = trace_prog && !strcmp(trace_prog, op->name);
+
+	bpffs_vlog_alloc(&log, tr ? BPFFS_LOG_TRACE : BPFFS_LOG_ERRORS, tr ? 1 << 28 : 1 << 20);
 	err = bpffs_verify_stats(&prog, &opts, &log, &st);
 	tot.time_ns += st.time_ns;
 	tot.processed += st.insn_processed;
@@ -196,7 +200,7 @@ static int verify_prog(const struct bpffs_object *obj, u32 pi, u32 type, struct 
 	}
 	if (err)
 		snprintf(why, whysz, "%s", first_error(bpffs_vlog_text(&log)));
-	if (err && verbose_log)
+	if ((err && verbose_log) || tr)
 		printf("%s\n", bpffs_vlog_text(&log));
 	bpffs_vlog_free(&log);
 	free(mp);
@@ -324,8 +328,12 @@ int main(int argc, char **argv)
 	struct rusage ru;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "zvf:")) != -1) {
-		if (opt == 'z')
+	while ((opt = getopt(argc, argv, "zvpf:t:")) != -1) {
+		if (opt == 't')
+			trace_prog = optarg;
+		else if (opt == 'p')
+			all_precise = true;
+		else if (opt == 'z')
 			zeroed = true;
 		else if (opt == 'v')
 			verbose_log = true;

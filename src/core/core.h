@@ -47,6 +47,7 @@ enum bpffs_arg_type {
 	BPFFS_ARG_PTR_TO_TIMER,
 	BPFFS_ARG_PTR_TO_MAP_OR_NULL,	/* ARG_CONST_MAP_PTR or NULL */
 	BPFFS_ARG_PTR_TO_SOCKET_RELEASE, /* socket from sk_lookup_*, released */
+	BPFFS_ARG_PTR_TO_SOCK_COMMON,	/* socket from sk_lookup_* (not released) */
 };
 
 enum bpffs_ret_type {

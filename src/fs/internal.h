@@ -132,6 +132,8 @@ struct bpffs_file {
 	/* set by the FUSE layer for blocking reads: -EINTR, 1 (unmount) or 0 */
 	int (*interrupted)(void *arg);
 	void *intr_arg;
+	/* on fs->files, so an unmount with files still open frees them (fs->lock) */
+	struct bpffs_file *next_open, *prev_open;
 };
 
 #define BPFFS_NAME_BUCKETS 4096
@@ -144,6 +146,7 @@ struct bpffs_fs {
 	u64 next_ino;
 	u64 nodes;			/* live nodes (for tests and leak checks) */
 	struct bpffs_node *root;
+	struct bpffs_file *files;	/* open files and directories */
 	uid_t uid;
 	gid_t gid;
 	struct timespec mount_time;
@@ -212,6 +215,8 @@ ssize_t bpffs_fs_read(struct bpffs_file *file, char *buf, size_t size, off_t off
 ssize_t bpffs_fs_write(struct bpffs_file *file, const char *buf, size_t size, off_t off);
 int bpffs_fs_flush(struct bpffs_file *file);
 void bpffs_fs_release(struct bpffs_file *file);
+/* Free files the kernel never released (unmount while open). */
+void bpffs_fs_release_all(struct bpffs_fs *fs);
 /* Calls @fill for entries from cookie @off; "." and ".." come first. */
 int bpffs_fs_readdir(struct bpffs_file *dir, off_t off, bpffs_fill_fn fill, void *ctx);
 void bpffs_fs_fill_stat(struct bpffs_node *node, struct stat *st);

@@ -340,6 +340,7 @@ void bpffs_fs_destroy(struct bpffs_fs *fs)
 
 	if (!fs)
 		return;
+	bpffs_fs_release_all(fs);
 	for (b = 0; b < fs->nbuckets; b++) {
 		struct bpffs_node *n = fs->ino_hash[b], *next;
 

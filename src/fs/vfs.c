@@ -171,6 +171,41 @@ int bpffs_fs_unlink(struct bpffs_fs *fs, u64 parent, const char *name)
 	return dir_remove(fs, parent, name, false);
 }
 
+static void file_track(struct bpffs_file *f)
+{
+	struct bpffs_fs *fs = f->node->fs;
+
+	pthread_mutex_lock(&fs->lock);
+	f->next_open = fs->files;
+	if (fs->files)
+		fs->files->prev_open = f;
+	fs->files = f;
+	pthread_mutex_unlock(&fs->lock);
+}
+
+static void file_untrack(struct bpffs_file *f)
+{
+	struct bpffs_fs *fs = f->node->fs;
+
+	pthread_mutex_lock(&fs->lock);
+	if (f->prev_open)
+		f->prev_open->next_open = f->next_open;
+	else
+		fs->files = f->next_open;
+	if (f->next_open)
+		f->next_open->prev_open = f->prev_open;
+	pthread_mutex_unlock(&fs->lock);
+}
+
+static void file_free(struct bpffs_file *file)
+{
+	if (file->node->ops->release)
+		file->node->ops->release(file);
+	free(file->data);
+	free(file->wbuf);
+	free(file);
+}
+
 static int file_open(struct bpffs_node *n, int flags, struct bpffs_file **out)
 {
 	struct bpffs_file *f = calloc(1, sizeof(*f));
@@ -187,6 +222,7 @@ static int file_open(struct bpffs_node *n, int flags, struct bpffs_file **out)
 		free(f);
 		return err;
 	}
+	file_track(f);
 	*out = f;
 	return 0;
 }
@@ -256,6 +292,7 @@ int bpffs_fs_opendir(struct bpffs_fs *fs, u64 ino, struct bpffs_file **out)
 		return -ENOMEM;
 	}
 	f->node = n;
+	file_track(f);
 	*out = f;
 	return 0;
 }
@@ -325,14 +362,25 @@ int bpffs_fs_flush(struct bpffs_file *file)
 
 void bpffs_fs_release(struct bpffs_file *file)
 {
+	struct bpffs_node *node;
+
 	if (!file)
 		return;
-	if (file->node->ops->release)
-		file->node->ops->release(file);
-	bpffs_node_put(file->node);
-	free(file->data);
-	free(file->wbuf);
-	free(file);
+	node = file->node;
+	file_untrack(file);
+	file_free(file);
+	bpffs_node_put(node);
+}
+
+/* Called from: bpffs_fs_destroy, after the session ended (no handler runs). */
+void bpffs_fs_release_all(struct bpffs_fs *fs)
+{
+	struct bpffs_file *f;
+
+	while ((f = fs->files)) {
+		fs->files = f->next_open;
+		file_free(f);
+	}
 }
 
 /* Kinds count their cookies from 0; "." and ".." take the first two. */

@@ -449,6 +449,10 @@ static int check_func_arg(struct verifier_env *env, int arg, struct call_meta *m
 			return -EACCES;
 		}
 		return check_helper_mem_access(env, regno, 1, false, false);
+	case BPFFS_ARG_PTR_TO_SOCK_COMMON:
+		if (reg->type != PTR_TO_SOCK_COMMON || (reg->flags & PTR_MAYBE_NULL))
+			return arg_type_err(env, regno, "sock_common");
+		return 0;
 	case BPFFS_ARG_PTR_TO_SOCKET_RELEASE:
 		if (reg->type != PTR_TO_SOCK_COMMON || (reg->flags & PTR_MAYBE_NULL))
 			return arg_type_err(env, regno, "sock");

@@ -118,6 +118,7 @@ static bool tc_helper(u32 id)
 	case BPF_FUNC_sk_lookup_udp:
 	case BPF_FUNC_skc_lookup_tcp:
 	case BPF_FUNC_sk_release:
+	case BPF_FUNC_sk_assign:
 		return true;
 	}
 	return sk_filter_helper(id);

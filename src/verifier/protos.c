@@ -144,6 +144,7 @@ static const struct bpffs_helper kernel_protos[BPFFS_HELPER_MAX_ID] = {
 	P(skc_lookup_tcp, PTR_TO_SOCKET_OR_NULL, A(PTR_TO_CTX), A(PTR_TO_MEM), A(CONST_SIZE),
 	  A(ANYTHING), A(ANYTHING)),
 	P(sk_release, INTEGER, A(PTR_TO_SOCKET_RELEASE)),
+	P(sk_assign, INTEGER, A(PTR_TO_CTX), A(PTR_TO_SOCK_COMMON), A(ANYTHING)),
 	P(perf_prog_read_value, INTEGER, A(PTR_TO_CTX), A(PTR_TO_UNINIT_MEM), A(CONST_SIZE)),
 	P(get_netns_cookie, INTEGER, A(PTR_TO_CTX)),
 	P(ktime_get_tai_ns, INTEGER),

@@ -329,9 +329,8 @@ EOF
 		touch "$dir/f$i"                 # IN_CREATE
 	done
 	for i in 1 2; do
-		echo "x$i" >>"$dir/f1"           # one IN_MODIFY each (different sizes)
-		sleep 0.05                       # keep the kernel from coalescing them
-	done
+		echo "x$i" >>"$dir/f$i"          # one IN_MODIFY each (different names:
+	done                                     # the kernel cannot coalesce them)
 	rm "$dir/f2" "$dir/f3"                 # IN_DELETE x2
 	wait_for bash -c "[ \$(awk '\$1 == \"run_count:\" {print \$2}' '$MNT/links/$(link_id_of "$(basename "$hook")" file_activity)') -ge 1 ]"
 	sleep 0.3
@@ -345,4 +344,44 @@ EOF
 	sleep 0.3
 	[ $(( $(map_u64 "$MNT/maps/file_events/0") - c0 )) -eq 3 ]
 	run -0 rmdir "$hook"
+}
+
+@test "socket capture: Ctrl-C ends a blocked read" {
+	need_lo
+	load_obj packet_counter
+	ln -s "$MNT/progs/count_packets" "$MNT/hooks/socket/lo/"
+	# background jobs ignore SIGINT unless told otherwise
+	( trap - INT; exec cat "$MNT/hooks/socket/lo/capture" >/dev/null ) &
+	reader=$!
+	sleep 0.5
+	kill -0 "$reader"                   # blocked: nothing kept yet
+	kill -INT "$reader"
+	wait_for bash -c "! kill -0 $reader 2>/dev/null"
+	rm "$MNT/hooks/socket/lo/count_packets"
+}
+
+@test "following the link shows the program's directory" {
+	load_obj sampler
+	mkdir -p "$MNT/hooks/timer/1s"
+	ln -s "$MNT/progs/sample" "$MNT/hooks/timer/1s/"
+	run -0 ls "$MNT/hooks/timer/1s/sample/"
+	assert_equal "$output" "$(ls "$MNT/progs/sample/")"
+	rm "$MNT/hooks/timer/1s/sample"
+	rmdir "$MNT/hooks/timer/1s"
+}
+
+@test "unmounting with links attached detaches them and the daemon exits" {
+	load_obj sampler
+	local mnt2="$BATS_TEST_TMPDIR/mnt2"
+	mkdir -p "$mnt2"
+	"$BIN" "$mnt2" -f 3>&- >"$BATS_TEST_TMPDIR/d2.log" 2>&1 &
+	local pid=$!
+	wait_for mountpoint -q "$mnt2"
+	cp "$EX/sampler.bpf.o" "$mnt2/progs/"
+	mkdir "$mnt2/hooks/timer/2ms"
+	ln -s "$mnt2/progs/sample" "$mnt2/hooks/timer/2ms/"
+	sleep 0.2
+	fusermount3 -u "$mnt2"
+	wait_for bash -c "! kill -0 $pid 2>/dev/null" || { kill -KILL "$pid"; false; }
+	wait "$pid"                         # exit status 0: a clean unmount
 }

@@ -48,6 +48,14 @@ bpffs_unmount() {
 	fi
 	if [ -n "${DAEMON_PID:-}" ]; then
 		wait_for bash -c "! kill -0 $DAEMON_PID 2>/dev/null" || kill -KILL "$DAEMON_PID"
+		# same shell as setup_file: the daemon's status (ASan reports make it 1)
+		local st=0
+		wait "$DAEMON_PID" || st=$?
+		if [ "$st" -ne 0 ]; then
+			echo "# daemon exited with status $st:" >&3
+			sed 's/^/#   /' "$DAEMON_LOG" | tail -30 >&3
+			return 1
+		fi
 	fi
 	return 0
 }

@@ -19,6 +19,8 @@
 #include "../maps/maps.h"
 #include "../verifier/verifier.h"
 
+#include <bpf/btf.h>
+
 #define PROG_LOG_SIZE (256u << 10)
 
 struct load_ctx {
@@ -33,6 +35,7 @@ struct load_ctx {
 	u32 joined_cnt;
 	struct bpffs_prog **progs;	/* like obj->progs; references */
 	const char *file_name;		/* as copied ("prog.o") */
+	struct bpffs_btf *btf;		/* the object's BTF, kept for its maps */
 	struct bpffs_limits lim;	/* the mount's limits (limits.c) */
 	u32 new_maps;			/* maps created so far, and their charge */
 	u64 new_bytes;
@@ -291,7 +294,8 @@ static int publish(struct load_ctx *lc, struct bpffs_loaded_obj *lo)
 		}
 		publish_name(lc, om, lc->maps[i]->name, sizeof(lc->maps[i]->name));
 		bpffs_map_get(lc->maps[i]);
-		registry_insert_map_locked(reg, lc->maps[i], 1, om->pinning == BPFFS_PIN_BY_NAME);
+		registry_insert_map_locked(reg, lc->maps[i], 1, om->pinning == BPFFS_PIN_BY_NAME,
+					   lc->maps[i]->btf_value_type_id ? lc->btf : NULL);
 	}
 	for (i = 0; i < lc->obj->prog_cnt; i++) {
 		bpffs_prog_get(lc->progs[i]);
@@ -315,6 +319,7 @@ static void load_ctx_fini(struct load_ctx *lc)
 	free(lc->progs);
 	free(lc->joined);
 	free(lc->shared);
+	bpffs_btf_put(lc->btf);
 	bpffs_object_free(lc->obj);
 }
 
@@ -359,6 +364,13 @@ int bpffs_registry_load(struct bpffs_registry *reg, const char *name, const void
 		return err;
 	snprintf(lc.base, sizeof(lc.base), "%s", lc.obj->name);
 	err = load_steps(&lc);
+	if (!err && lc.obj->btf) {
+		struct btf *raw = bpffs_object_take_btf(lc.obj);
+
+		err = bpffs_btf_wrap(raw, &lc.btf);
+		if (err)
+			btf__free(raw);
+	}
 	if (!err)
 		err = build_loaded_obj(&lc, name, buf, size, &lo);
 	if (!err)

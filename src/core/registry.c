@@ -70,6 +70,7 @@ void bpffs_registry_destroy(struct bpffs_registry *reg)
 	for (i = 0; i < reg->map_cnt; i++) {
 		map_release_slots(reg->maps[i].map);
 		bpffs_map_put(reg->maps[i].map);
+		bpffs_btf_put(reg->maps[i].btf);
 	}
 	free(reg->objs);
 	free(reg->progs);
@@ -187,16 +188,34 @@ int registry_reserve_locked(struct bpffs_registry *reg, u32 objs, u32 progs, u32
 
 /* Publish @map; takes over the caller's reference. Space must be reserved. */
 void registry_insert_map_locked(struct bpffs_registry *reg, struct bpffs_map *map, u32 users,
-				bool held)
+				bool held, struct bpffs_btf *btf)
 {
 	map->id = ++reg->next_map_id;
-	reg->maps[reg->map_cnt++] = (struct registry_map){ .map = map, .users = users, .held = held };
+	bpffs_btf_get(btf);
+	reg->maps[reg->map_cnt++] = (struct registry_map){ .map = map, .users = users, .held = held,
+							   .btf = btf };
+}
+
+struct bpffs_btf *bpffs_registry_map_btf(struct bpffs_registry *reg, const char *name)
+{
+	struct bpffs_btf *btf = NULL;
+	int i;
+
+	pthread_rwlock_rdlock(&reg->lock);
+	i = registry_find_map_locked(reg, name);
+	if (i >= 0) {
+		btf = reg->maps[i].btf;
+		bpffs_btf_get(btf);
+	}
+	pthread_rwlock_unlock(&reg->lock);
+	return btf;
 }
 
 static void registry_drop_map_locked(struct bpffs_registry *reg, u32 i)
 {
 	map_release_slots(reg->maps[i].map);
 	bpffs_map_put(reg->maps[i].map);
+	bpffs_btf_put(reg->maps[i].btf);
 	reg->maps[i] = reg->maps[--reg->map_cnt];
 }
 
@@ -220,7 +239,7 @@ int bpffs_registry_add_map(struct bpffs_registry *reg, struct bpffs_map *map)
 		err = registry_reserve_locked(reg, 0, 0, 1);
 	if (!err) {
 		bpffs_map_get(map);
-		registry_insert_map_locked(reg, map, 0, true);
+		registry_insert_map_locked(reg, map, 0, true, NULL);
 	}
 	pthread_rwlock_unlock(&reg->lock);
 	return err;

@@ -116,6 +116,21 @@ int bpffs_limits_parse(const char *text, struct bpffs_limits *lim, struct bpffs_
 /* 1 if @word ("max_maps=4") is the name of a limit, so option parsers can pick them out. */
 bool bpffs_limits_is_option(const char *word);
 
+/*
+ * BTF of the object that created map @name (a new reference; put it with
+ * bpffs_btf_put), or NULL for maps without BTF (made by mkdir, legacy
+ * definitions). Key/value type ids are map->btf_key_type_id/_value_type_id.
+ */
+struct bpffs_btf;
+struct btf;
+struct bpffs_btf *bpffs_registry_map_btf(struct bpffs_registry *reg, const char *name);
+/* Wrap @btf (owned from now on) with one reference. 0 or -ENOMEM. */
+int bpffs_btf_wrap(struct btf *btf, struct bpffs_btf **out);
+void bpffs_btf_get(struct bpffs_btf *b);
+void bpffs_btf_put(struct bpffs_btf *b);
+/* The libbpf BTF behind @b (read-only; valid while the reference is held). */
+const struct btf *bpffs_btf_raw(const struct bpffs_btf *b);
+
 /* Verifier log kept for a program at load (the statistics line at least). */
 const char *bpffs_prog_verifier_log(const struct bpffs_prog *prog);
 

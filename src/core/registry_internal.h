@@ -11,6 +11,7 @@ struct registry_map {
 	struct bpffs_map *map;		/* the registry's reference */
 	u32 users;			/* loaded objects using it */
 	bool held;			/* pinned by name or made by mkdir: outlives its users */
+	struct bpffs_btf *btf;		/* types of its key and value, or NULL (a reference) */
 };
 
 struct bpffs_registry {
@@ -30,7 +31,7 @@ int registry_find_prog_locked(struct bpffs_registry *reg, const char *name);
 int registry_find_map_locked(struct bpffs_registry *reg, const char *name);
 int registry_reserve_locked(struct bpffs_registry *reg, u32 objs, u32 progs, u32 maps);
 void registry_insert_map_locked(struct bpffs_registry *reg, struct bpffs_map *map, u32 users,
-				bool held);
+				bool held, struct bpffs_btf *btf);
 void registry_release_map_locked(struct bpffs_registry *reg, u32 i);
 
 /* Limits (limits.c): may @new_maps maps charged @new_bytes and @new_progs join? */

@@ -234,6 +234,17 @@ static inline void bpffs_file_wreset(struct bpffs_file *file)
 	file->dirty = false;
 }
 
+/*
+ * Blocking stream reads (stream.c): before waiting for data, returns 1 (wait
+ * up to BPFFS_STREAM_WAIT_MS, then check again) or what the read returns
+ * instead: -EAGAIN (O_NONBLOCK), -EINTR (interrupted), 0 (end of file: a
+ * single-threaded mount, or the mount is going away).
+ */
+#define BPFFS_STREAM_WAIT_MS 200
+int bpffs_stream_may_wait(struct bpffs_file *file);
+/* Wait up to BPFFS_STREAM_WAIT_MS for @fd to become readable; true if it did. */
+bool bpffs_stream_wait_fd(int fd);
+
 /* maps/ state of a mount (maps_dir.c): set up and freed with the fs. */
 void bpffs_maps_fini(struct bpffs_fs *fs);
 /* trace_pipe's ring, registered as bpf_trace_printk's sink (trace_pipe.c). */

@@ -19,4 +19,23 @@ struct bpffs_map_fmt bpffs_fs_map_fmt(struct bpffs_fs *fs, const struct bpffs_ma
 /* Remember @f for @map (a state directory restoring a map made by mkdir). */
 int bpffs_fs_map_fmt_set(struct bpffs_fs *fs, struct bpffs_map *map, struct bpffs_map_fmt f);
 
+/*
+ * Special maps (map_special.c): extra files of a map's directory (ringbuf
+ * "stream", queue/stack "push", "pop", "peek"). Lookup returns 0 and the
+ * child, or -ENOENT when @name is not one; readdir lists them with cookies
+ * from 1 (after .info) for maps without keys, returning 1 when @fill is full.
+ */
+int bpffs_map_special_lookup(struct bpffs_node *dir, const char *name, struct bpffs_child *out);
+int bpffs_map_special_readdir(const struct bpffs_map *map, off_t off, bpffs_fill_fn fill,
+			      void *ctx);
+
+/*
+ * Object maps (map_slots.c): PROG_ARRAY and map-in-map entries hold names
+ * (echo NAME > KEY); their entry files are of this kind, and empty array
+ * slots are not listed.
+ */
+extern const struct bpffs_node_ops bpffs_map_slot_ops;
+bool bpffs_map_has_slots(const struct bpffs_map *map);
+bool bpffs_map_slot_empty(struct bpffs_map *map, const void *key);
+
 #endif /* BPFFS_FS_MAP_INTERNAL_H */

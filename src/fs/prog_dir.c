@@ -8,8 +8,7 @@
  *   jited         the native image (capstone), or why there is none
  *   verifier_log  what the verifier said at load (the statistics line at least)
  *   stats         run count and total run time, updated by every run
- * Test runs (`run`) need a test-run entry from the hook layer and are not
- * here yet.
+ * and the test-run files run and run_repeat, which live in prog_run.c.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -169,6 +168,8 @@ static const struct {
 	{ "jited", &jited_ops },
 	{ "verifier_log", &verifier_log_ops },
 	{ "stats", &stats_ops },
+	{ "run", &bpffs_prog_run_ops },			/* prog_run.c */
+	{ "run_repeat", &bpffs_prog_run_repeat_ops },
 };
 
 static int prog_dir_lookup(struct bpffs_node *dir, const char *name, struct bpffs_child *out)

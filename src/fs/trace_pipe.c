@@ -21,7 +21,6 @@
 #include "../maps/maps.h"
 
 #define TRACE_RING_SIZE (1u << 20)
-#define TRACE_WAIT_MS 200
 
 struct bpffs_trace_ring {
 	pthread_mutex_t lock;
@@ -109,12 +108,6 @@ void bpffs_trace_ring_destroy(struct bpffs_fs *fs)
 	fs->trace = NULL;
 }
 
-/* -EINTR (request interrupted), 1 (mount going away) or 0. */
-static int stop_reason(struct bpffs_file *file)
-{
-	return file->interrupted ? file->interrupted(file->intr_arg) : 0;
-}
-
 /* Copy out what is there; report lost bytes first. Called with the lock. */
 static ssize_t ring_take_locked(struct bpffs_trace_ring *r, char *buf, size_t size)
 {
@@ -139,26 +132,20 @@ static ssize_t trace_read(struct bpffs_file *file, char *buf, size_t size, off_t
 	struct bpffs_trace_ring *r = file->node->fs->trace;
 	struct timespec until;
 	ssize_t n = 0;
-	int stop;
+	int wait;
 
 	if (!r)
 		return 0;
 	pthread_mutex_lock(&r->lock);
 	while (r->tail == r->head && !r->lost) {
-		if (file->flags & O_NONBLOCK) {
-			n = -EAGAIN;
-			goto out;
-		}
-		if (file->node->fs->single_threaded)
-			goto out;
-		stop = stop_reason(file);
-		if (stop) {
-			n = stop < 0 ? stop : 0;
+		wait = bpffs_stream_may_wait(file);
+		if (wait != 1) {
+			n = wait;
 			goto out;
 		}
 		/* wake up now and then to notice interrupts and unmounts */
 		clock_gettime(CLOCK_MONOTONIC, &until);
-		until.tv_nsec += TRACE_WAIT_MS * 1000000L;
+		until.tv_nsec += BPFFS_STREAM_WAIT_MS * 1000000L;
 		if (until.tv_nsec >= 1000000000L) {
 			until.tv_sec++;
 			until.tv_nsec -= 1000000000L;

@@ -198,6 +198,38 @@ int bpffs_path_unescape(const char *name, char *out, size_t size);
  */
 int bpffs_hooks_timer_realtime(bool on);
 
+/* ---- test runs (test_run.c; progs/NAME/run) -------------------------------- */
+
+#define BPFFS_TEST_RUN_MAX (64u * 1024)		/* input bytes */
+#define BPFFS_TEST_RUN_MAX_REPEAT 1000000u
+
+struct bpffs_test_run_result {
+	u32 retval;			/* r0 of the last run, low 32 bits (like the kernel) */
+	u64 duration_ns;		/* mean wall time per run */
+	u32 runs;			/* repetitions asked for */
+	bool has_data;			/* packet programs: data holds the bytes after the run */
+	u8 *data;			/* malloc'd; free with bpffs_test_run_result_fini */
+	u32 data_len;
+	int fault;			/* checked runtime: -EFAULT if a run was stopped */
+	char msg[192];			/* why it failed (or the fault), "" otherwise */
+};
+
+/*
+ * BPF_PROG_TEST_RUN: run @prog @repeat times (0 counts as 1) on @in. Packet
+ * programs (socket filter, sched_cls/act, cgroup_skb, XDP) get @in as the
+ * frame (XDP data..data_end is exactly @in; skb->len = @in_len, protocol from
+ * bytes 12..13, ifindex 1), rebuilt before every repetition; res->data holds
+ * the frame after the last run. Timer, inotify, perf_event, kprobe and
+ * tracepoint programs get @in as their context, zero-padded to its size.
+ * Returns 0 (check res->fault), -EINVAL (empty packet, input longer than the
+ * context, repeat above BPFFS_TEST_RUN_MAX_REPEAT), -E2BIG (above
+ * BPFFS_TEST_RUN_MAX), -EOPNOTSUPP (type cannot be test-run), -ENOMEM; the
+ * reason is in res->msg. Called from: any thread that is not running a program.
+ */
+int bpffs_prog_test_run(struct bpffs_prog *prog, const void *in, size_t in_len, u32 repeat,
+			struct bpffs_test_run_result *res);
+void bpffs_test_run_result_fini(struct bpffs_test_run_result *res);
+
 /* ---- lifecycle ------------------------------------------------------------ */
 
 /*

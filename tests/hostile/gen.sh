@@ -123,6 +123,7 @@ wr 8 40 -1 "$(variant shoff-max.o)"
 wr 8 40 $((SIZE - 8)) "$(variant shoff-near-end.o)"
 wr 8 40 3 "$(variant shoff-unaligned.o)"
 wr 2 58 0 "$(variant shentsize-0.o)"
+mv "$MF/shentsize-0.o" "$ML/"	# libelf sizes ELF64 section headers by their type
 wr 2 58 32 "$(variant shentsize-32.o)"
 wr 2 60 65535 "$(variant shnum-ffff.o)"
 wr 2 60 0 "$(variant shnum-0.o)"
@@ -145,11 +146,12 @@ for f in "$MF"/sec*-*.o; do
 	t=$(rd 4 $((h + SH_TYPE)) "$BASE")
 	name_ok=0
 	case $t in 2 | 3) name_ok=1 ;; esac	# symtab, strtab
-	if [ "$t" -eq 9 ]; then	# relocations matter for code and maps, not debug info
+	if [ "$t" -eq 9 ]; then	# relocations matter for code, not debug info
 		ht=$(shdr "$BASE" "$(rd 4 $((h + SH_INFO)) "$BASE")")
-		(($(rd 8 $((ht + 8)) "$BASE") & 6)) && name_ok=1
+		(($(rd 8 $((ht + 8)) "$BASE") & 4)) && name_ok=1
 	fi
-	if (($(rd 8 $((h + 8)) "$BASE") & 6)); then name_ok=1; fi	# alloc/exec: code, maps
+	# code; data sections (.maps is read through BTF) may legitimately be ignored
+	if (($(rd 8 $((h + 8)) "$BASE") & 4)); then name_ok=1; fi
 	# where an empty section starts does not matter
 	[ "$(rd 8 $((h + SH_SIZE)) "$BASE")" -ne 0 ] || case $f in *-offset-*) name_ok=0 ;; esac
 	[ "$name_ok" -eq 1 ] || mv "$f" "$ML/"
@@ -178,13 +180,13 @@ for f in "$MF"/sym[0-9]*-*.o; do
 	e=$((symoff + 24 * s))
 	shndx=$(rd 2 $((e + 6)) "$BASE")
 	info=$(rd 1 $((e + 4)) "$BASE")
-	# keep: global symbols and section symbols of code/map sections
+	# keep: the programs' symbols (maps come from BTF, the license from its section)
 	keep=0
 	if ((shndx > 0 && shndx < nsec)); then
 		hh=$(shdr "$BASE" "$shndx")
 		(($(rd 8 $((hh + 8)) "$BASE") & 6)) && keep=1
 	fi
-	(((info >> 4) == 1)) || keep=0
+	(((info >> 4) == 1 && (info & 15) == 2)) || keep=0	# global functions: the programs
 	[ "$keep" -eq 1 ] || mv "$f" "$ML/"
 done
 

@@ -15,6 +15,8 @@
 #include "core/object.h"
 #include "maps/maps.h"
 
+#include <bpf/btf.h>
+
 static const char *build_dir(void)
 {
 	const char *b = getenv("BUILD");
@@ -203,6 +205,23 @@ int main(void)
 		CHECK(bpffs_registry_get_map(reg, "samples") == NULL);
 		CHECK_EQ(bpffs_registry_unload(reg, "sampler.bpf.o"), -ENOENT);
 		CHECK_EQ(load(reg, "examples/sampler.bpf.o", "sampler.bpf.o"), 0);
+	}
+
+	TEST("a loaded map keeps the BTF types of its key and value") {
+		struct bpffs_btf *btf = bpffs_registry_map_btf(reg, "pkt_count");
+		struct bpffs_map *map = bpffs_registry_get_map(reg, "pkt_count");
+		const struct btf_type *t;
+
+		CHECK(btf && map);
+		if (btf && map) {
+			t = btf__type_by_id(bpffs_btf_raw(btf), map->btf_value_type_id);
+			CHECK(t && btf_is_struct(t));
+			CHECK(t && !strcmp(btf__name_by_offset(bpffs_btf_raw(btf), t->name_off),
+					   "proto_stats"));
+		}
+		bpffs_btf_put(btf);
+		if (map)
+			bpffs_map_put(map);
 	}
 
 	TEST("garbage is rejected with EINVAL and a message") {

@@ -1,0 +1,314 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The extra files of special maps' directories (maps/NAME/):
+ *   ringbuf        stream   reading consumes records, one per line as hex
+ *                           bytes; blocks when empty (stream.c policy), so
+ *                           `cat stream` follows the ring live
+ *   queue, stack   push     each line written pushes one value (E2BIG when full)
+ *                  pop      opening it pops one value and reads it (ENOENT when empty)
+ *                  peek     like pop, without removing the value
+ * Values use the map's text format (render.c), as entry files do.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/bpf.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "map_internal.h"
+#include "../maps/maps.h"
+
+static void special_destroy(struct bpffs_node *node)
+{
+	bpffs_map_put(node->obj);
+}
+
+/* ---- ringbuf: stream ---------------------------------------------------------- */
+
+/* Per-open state: text of consumed records not yet returned to the reader. */
+struct stream_file {
+	char *text;
+	size_t len, pos, cap;
+	size_t want;		/* stop consuming once this much text is pending */
+	int err;
+};
+
+static int stream_open(struct bpffs_file *file)
+{
+	if ((file->flags & O_ACCMODE) != O_RDONLY)
+		return -EACCES;
+	file->priv = calloc(1, sizeof(struct stream_file));
+	return file->priv ? 0 : -ENOMEM;
+}
+
+static void stream_release(struct bpffs_file *file)
+{
+	struct stream_file *sf = file->priv;
+
+	if (sf)
+		free(sf->text);
+	free(sf);
+}
+
+/* bpffs_ringbuf_cb: one record -> one line; 1 stops once enough is pending. */
+static int stream_record(void *arg, const void *data, u32 size)
+{
+	struct stream_file *sf = arg;
+	size_t need = (size_t)size * 3 + 32;
+
+	if (sf->len + need > sf->cap) {
+		size_t cap = sf->cap ? sf->cap : 4096;
+		char *p;
+
+		while (cap < sf->len + need)
+			cap *= 2;
+		p = realloc(sf->text, cap);
+		if (!p) {
+			sf->err = -ENOMEM;
+			return -ENOMEM;
+		}
+		sf->text = p;
+		sf->cap = cap;
+	}
+	sf->len += bpffs_render_value(data, size, BPFFS_FMT_HEX, sf->text + sf->len,
+				      sf->cap - sf->len);
+	return sf->len >= sf->want ? 1 : 0;
+}
+
+static ssize_t stream_take(struct stream_file *sf, char *buf, size_t size)
+{
+	size_t n = sf->len - sf->pos;
+
+	if (n > size)
+		n = size;
+	memcpy(buf, sf->text + sf->pos, n);
+	sf->pos += n;
+	if (sf->pos == sf->len)
+		sf->pos = sf->len = 0;
+	return (ssize_t)n;
+}
+
+static ssize_t stream_read(struct bpffs_file *file, char *buf, size_t size, off_t off)
+{
+	struct stream_file *sf = file->priv;
+	struct bpffs_map *map = file->node->obj;
+	long got;
+	int wait;
+
+	for (;;) {
+		if (sf->len > sf->pos)
+			return stream_take(sf, buf, size);
+		sf->want = size;
+		sf->err = 0;
+		got = bpffs_ringbuf_consume(map, stream_record, sf);
+		if (sf->len > sf->pos)
+			continue;
+		if (got < 0 && got != -ENOMEM)
+			return got;
+		if (sf->err)
+			return sf->err;
+		wait = bpffs_stream_may_wait(file);
+		if (wait != 1)
+			return wait;
+		bpffs_stream_wait_fd(bpffs_ringbuf_poll_fd(map));
+	}
+}
+
+static const struct bpffs_node_ops stream_ops = {
+	.name = "ringbuf stream",
+	.mode = S_IFREG | 0444,
+	.destroy = special_destroy,
+	.open = stream_open,
+	.read = stream_read,
+	.release = stream_release,
+};
+
+/* ---- queue and stack: push, pop, peek ------------------------------------------ */
+
+static int value_alloc(const struct bpffs_map *map, u8 **val)
+{
+	*val = calloc(1, map->value_size ? map->value_size : 1);
+	return *val ? 0 : -ENOMEM;
+}
+
+/* Push the value written as the text [@s, @s + @len); blank text is no value. */
+static int push_text(struct bpffs_node *node, const char *s, size_t len)
+{
+	struct bpffs_map *map = node->obj;
+	struct bpffs_map_fmt fmt = bpffs_fs_map_fmt(node->fs, map);
+	size_t i;
+	u8 *val;
+	int err;
+
+	for (i = 0; i < len && strchr(" \t\r\n", s[i]); i++)
+		;
+	if (i == len)
+		return 0;
+	err = value_alloc(map, &val);
+	if (err)
+		return err;
+	err = bpffs_parse_value(s, len, map->value_size, fmt.value, val);
+	if (!err)
+		err = bpffs_map_push_elem(map, val, BPF_ANY);
+	free(val);
+	return err;
+}
+
+/* Every complete line pushes one value; a partial last line waits for close. */
+static ssize_t push_write(struct bpffs_file *file, const char *buf, size_t size, off_t off)
+{
+	ssize_t n = bpffs_file_append(file, buf, size, off);
+	size_t start = 0, done = 0, i;
+	int err = 0;
+
+	if (n < 0)
+		return n;
+	for (i = 0; i < file->wlen && !err; i++) {
+		if (file->wbuf[i] != '\n')
+			continue;
+		err = push_text(file->node, file->wbuf + start, i - start);
+		start = i + 1;
+		if (!err)
+			done = start;
+	}
+	memmove(file->wbuf, file->wbuf + done, file->wlen - done);
+	file->wlen -= done;
+	if (err) {
+		bpffs_file_wreset(file);
+		return err;
+	}
+	file->dirty = file->wlen > 0;
+	return n;
+}
+
+static int push_flush(struct bpffs_file *file)
+{
+	int err = push_text(file->node, file->wbuf, file->wlen);
+
+	bpffs_file_wreset(file);
+	return err;
+}
+
+static int push_truncate(struct bpffs_node *node, off_t size)
+{
+	return 0;
+}
+
+/* pop/peek: the value is taken when the file is opened (a stat takes nothing). */
+static int take_open(struct bpffs_file *file, bool pop)
+{
+	struct bpffs_map *map = file->node->obj;
+	struct bpffs_map_fmt fmt = bpffs_fs_map_fmt(file->node->fs, map);
+	size_t cap = (size_t)map->value_size * 3 + 32;
+	char *text;
+	u8 *val;
+	int err;
+
+	if ((file->flags & O_ACCMODE) != O_RDONLY)
+		return -EACCES;
+	err = value_alloc(map, &val);
+	if (err)
+		return err;
+	err = pop ? bpffs_map_pop_elem(map, val) : bpffs_map_peek_elem(map, val);
+	text = err ? NULL : malloc(cap);
+	if (!err && !text)
+		err = -ENOMEM;
+	if (!err)
+		err = bpffs_file_take_text(file, text,
+					   bpffs_render_value(val, map->value_size, fmt.value,
+							      text, cap));
+	free(val);
+	return err;
+}
+
+static int pop_open(struct bpffs_file *file)
+{
+	return take_open(file, true);
+}
+
+static int peek_open(struct bpffs_file *file)
+{
+	return take_open(file, false);
+}
+
+static const struct bpffs_node_ops push_ops = {
+	.name = "queue push",
+	.mode = S_IFREG | 0200,
+	.destroy = special_destroy,
+	.write = push_write,
+	.flush = push_flush,
+	.truncate = push_truncate,
+};
+
+static const struct bpffs_node_ops pop_ops = {
+	.name = "queue pop",
+	.mode = S_IFREG | 0444,
+	.destroy = special_destroy,
+	.open = pop_open,
+};
+
+static const struct bpffs_node_ops peek_ops = {
+	.name = "queue peek",
+	.mode = S_IFREG | 0444,
+	.destroy = special_destroy,
+	.open = peek_open,
+};
+
+/* ---- the table -------------------------------------------------------------------- */
+
+struct special_file {
+	const char *name;
+	const struct bpffs_node_ops *ops;
+};
+
+static const struct special_file ringbuf_files[] = {
+	{ "stream", &stream_ops },
+	{ NULL, NULL },
+};
+
+static const struct special_file queue_files[] = {
+	{ "push", &push_ops },
+	{ "pop", &pop_ops },
+	{ "peek", &peek_ops },
+	{ NULL, NULL },
+};
+
+static const struct special_file *special_files(const struct bpffs_map *map)
+{
+	switch (map->map_type) {
+	case BPF_MAP_TYPE_RINGBUF:
+		return ringbuf_files;
+	case BPF_MAP_TYPE_QUEUE:
+	case BPF_MAP_TYPE_STACK:
+		return queue_files;
+	default:
+		return NULL;
+	}
+}
+
+int bpffs_map_special_lookup(struct bpffs_node *dir, const char *name, struct bpffs_child *out)
+{
+	const struct special_file *f = special_files(dir->obj);
+
+	for (; f && f->name; f++) {
+		if (strcmp(f->name, name))
+			continue;
+		bpffs_map_get(dir->obj);
+		out->ops = f->ops;
+		out->obj = dir->obj;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+int bpffs_map_special_readdir(const struct bpffs_map *map, off_t off, bpffs_fill_fn fill,
+			      void *ctx)
+{
+	const struct special_file *f = special_files(map);
+	off_t i;
+
+	for (i = 1; f && f->name; f++, i++)
+		if (i >= off && fill(ctx, f->name, S_IFREG, 0, i + 1))
+			return 1;
+	return 0;
+}

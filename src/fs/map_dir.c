@@ -277,7 +277,7 @@ static int entry_child(struct bpffs_node *dir, u8 *key, struct bpffs_child *out)
 	struct bpffs_map *map = dir->obj;
 
 	bpffs_map_get(map);
-	out->ops = &entry_ops;
+	out->ops = bpffs_map_has_slots(map) ? &bpffs_map_slot_ops : &entry_ops;
 	out->obj = map;
 	out->priv = key;	/* owned by the node from here */
 	out->priv_len = map->key_size;
@@ -296,6 +296,8 @@ static int map_dir_lookup(struct bpffs_node *dir, const char *name, struct bpffs
 		out->obj = map;
 		return 0;
 	}
+	if (!bpffs_map_special_lookup(dir, name, out))
+		return 0;
 	if (name_to_key(dir, name, &key))
 		return -ENOENT;
 	val = malloc(user_size(map) ? user_size(map) : 1);
@@ -374,6 +376,10 @@ static int map_dir_readdir(struct bpffs_node *dir, struct bpffs_file *file, off_
 			goto out;
 		off = 1;
 	}
+	if (!map->key_size) {
+		bpffs_map_special_readdir(map, off, fill, ctx);
+		goto out;
+	}
 	if (!c->have_key || c->next_off != off) {
 		c->have_key = false;	/* restart from the first key */
 		pos = 1;
@@ -384,7 +390,7 @@ static int map_dir_readdir(struct bpffs_node *dir, struct bpffs_file *file, off_
 		err = bpffs_map_get_next_key(map, c->have_key ? c->key : NULL, next);
 		if (err)
 			break;
-		if (pos >= off) {
+		if (pos >= off && !(bpffs_map_has_slots(map) && bpffs_map_slot_empty(map, next))) {
 			if (bpffs_render_key(next, map->key_size, fmt.key, name, sizeof(name)) >= 0 &&
 			    fill(ctx, name, S_IFREG, 0, pos + 1))
 				break;

@@ -85,6 +85,37 @@ static const struct bpffs_prog_line *line_at(const struct bpffs_prog *prog, u32 
 	return NULL;
 }
 
+/*
+ * LD_IMM64 with a pseudo source, the way bpftool shows it: the map by id and
+ * name (map[id:4 counts], value address map[id:4 counts][0]+8), a callback
+ * by its instruction index. The assembler dialect has no syntax for these.
+ */
+static int render_ld_pseudo(const struct bpffs_prog *prog, u32 i, char *buf, size_t size)
+{
+	const struct bpf_insn *insn = &prog->insns[i];
+	const struct bpffs_map *map = (u32)insn->imm < prog->map_cnt ? prog->maps[insn->imm] : NULL;
+
+	switch (insn->src_reg) {
+	case BPF_PSEUDO_FUNC:
+		snprintf(buf, size, "lddw %%r%u, func at %d", insn->dst_reg, (int)i + 1 + insn->imm);
+		return 2;
+	case BPF_PSEUDO_MAP_FD:
+	case BPF_PSEUDO_MAP_IDX:
+		if (!map)
+			break;
+		snprintf(buf, size, "lddw %%r%u, map[id:%u %s]", insn->dst_reg, map->id, map->name);
+		return 2;
+	case BPF_PSEUDO_MAP_VALUE:
+	case BPF_PSEUDO_MAP_IDX_VALUE:
+		if (!map)
+			break;
+		snprintf(buf, size, "lddw %%r%u, map[id:%u %s][0]+%u", insn->dst_reg, map->id,
+			 map->name, (u32)insn[1].imm);
+		return 2;
+	}
+	return -EINVAL;
+}
+
 static void render_xlated(const struct bpffs_prog *prog, FILE *out)
 {
 	const struct bpffs_prog_line *line;
@@ -98,6 +129,8 @@ static void render_xlated(const struct bpffs_prog *prog, FILE *out)
 				line->file ? line->file : "?", line->line_num);
 		if (bpffs_insn_is_wide(&prog->insns[i]) && i + 1 == prog->insn_cnt)
 			n = -EINVAL;
+		else if (bpffs_insn_is_wide(&prog->insns[i]) && prog->insns[i].src_reg)
+			n = render_ld_pseudo(prog, i, text, sizeof(text));
 		else
 			n = bpffs_disasm_insn(&prog->insns[i], text, sizeof(text));
 		fprintf(out, "%5u: %s\n", i, n > 0 ? text : "(bad)");

@@ -79,6 +79,9 @@ load_pc() {
 	assert_line --regexp '^ +0: '
 	assert_line --regexp '^ +[0-9]+: exit$'
 	assert_output --partial "packet_counter.bpf.c"	# source lines from BTF
+	# map references show as bpftool does, never as an undecodable slot
+	assert_line --regexp '^ +[0-9]+: lddw %r1, map\[id:[0-9]+ pkt_count\]$'
+	refute_output --partial "(bad)"
 }
 
 @test "jited shows the native code or says why there is none" {

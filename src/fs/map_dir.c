@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "map_internal.h"
+#include "../core/registry.h"
 #include "../maps/maps.h"
 
 #define ROUND8(x) (((x) + 7u) & ~7u)
@@ -37,26 +38,116 @@ static u32 user_size(const struct bpffs_map *map)
 	return map->user_value_size ? map->user_value_size : map->value_size;
 }
 
+/*
+ * How a map's keys and values read: its text formats, and the BTF types of
+ * the object that made it when it had BTF (render_btf.c; value_id 0 when the
+ * value type cannot be shown, so values stay hex).
+ */
+struct map_view {
+	struct bpffs_map_fmt fmt;
+	struct bpffs_btf *btf;		/* a reference, or NULL */
+	const struct btf *raw;
+	u32 value_id;
+};
+
+static void view_get(struct bpffs_fs *fs, struct bpffs_map *map, struct map_view *v)
+{
+	v->fmt = bpffs_fs_map_fmt(fs, map);
+	v->btf = bpffs_registry_map_btf(fs->reg, map->name);
+	v->raw = v->btf ? bpffs_btf_raw(v->btf) : NULL;
+	v->value_id = 0;
+	if (!v->raw)
+		return;
+	v->fmt.key = bpffs_btf_key_fmt(v->raw, map->btf_key_type_id, map->key_size, v->fmt.key);
+	if (bpffs_btf_fits(v->raw, map->btf_value_type_id, map->value_size))
+		v->value_id = map->btf_value_type_id;
+}
+
+static void view_put(struct map_view *v)
+{
+	bpffs_btf_put(v->btf);
+}
+
+/* "PREFIX" + one slot's value as text, appended at *text + *n (grown as needed). */
+static int slot_text(const struct map_view *v, const struct bpffs_map *map, const u8 *val,
+		     const char *prefix, char **text, size_t *cap, size_t *n)
+{
+	size_t need = 3 * (size_t)map->value_size + 48, tl = 0, pl = strlen(prefix);
+	char *typed = NULL, *nt;
+	int err;
+
+	if (v->value_id) {
+		err = bpffs_btf_render(v->raw, v->value_id, val, &typed, &tl);
+		if (err)
+			return err;
+		need = tl + 1;
+	}
+	if (*n + pl + need > *cap) {
+		nt = realloc(*text, *n + pl + need);
+		if (!nt) {
+			free(typed);
+			return -ENOMEM;
+		}
+		*text = nt;
+		*cap = *n + pl + need;
+	}
+	memcpy(*text + *n, prefix, pl);
+	*n += pl;
+	if (typed) {
+		memcpy(*text + *n, typed, tl + 1);
+		*n += tl;
+	} else {
+		*n += bpffs_render_value(val, map->value_size, v->fmt.value, *text + *n, *cap - *n);
+	}
+	free(typed);
+	return 0;
+}
+
 /* Value (all slots) -> malloc'd text. */
 static int value_text(struct bpffs_fs *fs, struct bpffs_map *map, const u8 *val, char **out,
 		      size_t *len)
 {
-	struct bpffs_map_fmt fmt = bpffs_fs_map_fmt(fs, map);
+	struct map_view v;
 	u32 i, slots = value_slots(map);
-	size_t cap = (size_t)slots * (3 * map->value_size + 48) + 16, n = 0;
-	char *text = malloc(cap);
+	size_t cap = 0, n = 0;
+	char *text = NULL, pre[24] = "";
+	int err = 0;
 
-	if (!text)
-		return -ENOMEM;
-	for (i = 0; i < slots; i++) {
+	view_get(fs, map, &v);
+	for (i = 0; i < slots && !err; i++) {
 		if (slots > 1)
-			n += (size_t)snprintf(text + n, cap - n, "cpu%u: ", i);
-		n += bpffs_render_value(val + (size_t)i * ROUND8(map->value_size), map->value_size,
-					fmt.value, text + n, cap - n);
+			snprintf(pre, sizeof(pre), "cpu%u: ", i);
+		err = slot_text(&v, map, val + (size_t)i * ROUND8(map->value_size), pre, &text,
+				&cap, &n);
+	}
+	view_put(&v);
+	if (err) {
+		free(text);
+		return err;
 	}
 	*out = text;
 	*len = n;
 	return 0;
+}
+
+/* One slot: the typed form first when there is BTF, then the plain (hex) form. */
+static int slot_parse(const struct map_view *v, const struct bpffs_map *map, const char *text,
+		      size_t len, u8 *val)
+{
+	if (v->value_id &&
+	    !bpffs_btf_parse(v->raw, v->value_id, text, len, val, map->value_size))
+		return 0;
+	return bpffs_parse_value(text, len, map->value_size, v->fmt.value, val);
+}
+
+/* "cpu0:" at the start of @text (after blanks): per-CPU lines. */
+static bool cpu_lines(const char *text, size_t len)
+{
+	while (len && (*text == ' ' || *text == '\t' || *text == '\n')) {
+		text++;
+		len--;
+	}
+	return len >= 5 && !memcmp(text, "cpu0:", 5);
 }
 
 /*
@@ -66,19 +157,22 @@ static int value_text(struct bpffs_fs *fs, struct bpffs_map *map, const u8 *val,
 static int value_parse(struct bpffs_fs *fs, struct bpffs_map *map, const char *text, size_t len,
 		       u8 *val)
 {
-	struct bpffs_map_fmt fmt = bpffs_fs_map_fmt(fs, map);
+	struct map_view v;
 	u32 i, slots = value_slots(map), stride = ROUND8(map->value_size);
 	const char *p = text, *end = text + len;
-	int err;
+	int err = 0;
 
 	memset(val, 0, user_size(map));
-	if (slots == 1 || !memmem(text, len, "cpu", 3)) {
-		err = bpffs_parse_value(text, len, map->value_size, fmt.value, val);
+	view_get(fs, map, &v);
+	if (slots == 1 || !cpu_lines(text, len)) {
+		err = slot_parse(&v, map, text, len, val);
 		for (i = 1; !err && i < slots; i++)
 			memcpy(val + (size_t)i * stride, val, map->value_size);
-		return err;
+		goto out;
 	}
-	for (i = 0; i < slots; i++) {
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n'))
+		p++;
+	for (i = 0; i < slots && !err; i++) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p)), *colon;
 		char want[24];
 		size_t wl = (size_t)snprintf(want, sizeof(want), "cpu%u:", i);
@@ -87,14 +181,15 @@ static int value_parse(struct bpffs_fs *fs, struct bpffs_map *map, const char *t
 			nl = end;
 		colon = p + wl;
 		if ((size_t)(nl - p) < wl || memcmp(p, want, wl))
-			return -EINVAL;
-		err = bpffs_parse_value(colon, (size_t)(nl - colon), map->value_size, fmt.value,
-					val + (size_t)i * stride);
-		if (err)
-			return err;
+			err = -EINVAL;
+		else
+			err = slot_parse(&v, map, colon, (size_t)(nl - colon),
+					 val + (size_t)i * stride);
 		p = nl < end ? nl + 1 : end;
 	}
-	return 0;
+out:
+	view_put(&v);
+	return err;
 }
 
 /* ---- entry files ---------------------------------------------------------- */
@@ -214,20 +309,30 @@ out:
 static int info_open(struct bpffs_file *file)
 {
 	struct bpffs_map *map = file->node->obj;
-	struct bpffs_map_fmt fmt = bpffs_fs_map_fmt(file->node->fs, map);
 	const char *type = bpffs_map_type_name(map->map_type);
-	char kf[16], vf[16];
+	char kf[16], vf[16], bk[160] = "", bv[160] = "", kt[128], vt[128];
+	struct map_view v;
+	int err;
 
-	return bpffs_file_set_text(file,
+	view_get(file->node->fs, map, &v);
+	if (v.raw) {	/* "btf_key: __u32\nbtf_value: struct proto_stats\n" */
+		snprintf(bk, sizeof(bk), "btf_key: %s\n",
+			 bpffs_btf_type_name(v.raw, map->btf_key_type_id, kt, sizeof(kt)));
+		snprintf(bv, sizeof(bv), "btf_value: %s\n",
+			 bpffs_btf_type_name(v.raw, map->btf_value_type_id, vt, sizeof(vt)));
+	}
+	err = bpffs_file_set_text(file,
 		"name: %s\nid: %u\ntype: %s\nkey_size: %u\nvalue_size: %u\n"
 		"max_entries: %u\nflags: 0x%x\nentries: %llu\nmemory: %zu\n"
-		"key_format: %s\nvalue_format: %s\nfrozen: %s\n",
+		"key_format: %s\nvalue_format: %s\n%s%sfrozen: %s\n",
 		map->name, map->id, type ? type : "unknown", map->key_size, map->value_size,
 		map->max_entries, map->map_flags, (unsigned long long)count_entries(map),
 		bpffs_map_mem_usage(map),
-		bpffs_fmt_name(fmt.key, map->key_size, kf, sizeof(kf)),
-		bpffs_fmt_name(fmt.value, map->value_size, vf, sizeof(vf)),
-		map->frozen ? "yes" : "no");
+		bpffs_fmt_name(v.fmt.key, map->key_size, kf, sizeof(kf)),
+		v.value_id ? "btf" : bpffs_fmt_name(v.fmt.value, map->value_size, vf, sizeof(vf)),
+		bk, bv, map->frozen ? "yes" : "no");
+	view_put(&v);
+	return err;
 }
 
 /* The spec of a live map cannot change. */
@@ -256,7 +361,7 @@ static const struct bpffs_node_ops info_ops = {
 static int name_to_key(struct bpffs_node *dir, const char *name, u8 **key)
 {
 	struct bpffs_map *map = dir->obj;
-	struct bpffs_map_fmt fmt = bpffs_fs_map_fmt(dir->fs, map);
+	struct map_view v;
 	int err;
 
 	if (!map->key_size)
@@ -264,7 +369,9 @@ static int name_to_key(struct bpffs_node *dir, const char *name, u8 **key)
 	*key = malloc(map->key_size);
 	if (!*key)
 		return -ENOMEM;
-	err = bpffs_parse_key(name, map->key_size, fmt.key, *key);
+	view_get(dir->fs, map, &v);
+	err = bpffs_parse_key(name, map->key_size, v.fmt.key, *key);
+	view_put(&v);
 	if (err) {
 		free(*key);
 		*key = NULL;
@@ -360,7 +467,7 @@ static int map_dir_readdir(struct bpffs_node *dir, struct bpffs_file *file, off_
 			   bpffs_fill_fn fill, void *ctx)
 {
 	struct bpffs_map *map = dir->obj;
-	struct bpffs_map_fmt fmt = bpffs_fs_map_fmt(dir->fs, map);
+	struct map_view v;
 	struct map_cursor *c = cursor_of(file, map->key_size);
 	u8 *next = malloc(map->key_size + 1);
 	off_t pos;
@@ -371,6 +478,7 @@ static int map_dir_readdir(struct bpffs_node *dir, struct bpffs_file *file, off_
 		free(next);
 		return -ENOMEM;
 	}
+	view_get(dir->fs, map, &v);
 	if (off == 0) {
 		if (fill(ctx, ".info", S_IFREG, 0, 1))
 			goto out;
@@ -391,7 +499,7 @@ static int map_dir_readdir(struct bpffs_node *dir, struct bpffs_file *file, off_
 		if (err)
 			break;
 		if (pos >= off && !(bpffs_map_has_slots(map) && bpffs_map_slot_empty(map, next))) {
-			if (bpffs_render_key(next, map->key_size, fmt.key, name, sizeof(name)) >= 0 &&
+			if (bpffs_render_key(next, map->key_size, v.fmt.key, name, sizeof(name)) >= 0 &&
 			    fill(ctx, name, S_IFREG, 0, pos + 1))
 				break;
 		}
@@ -401,6 +509,7 @@ static int map_dir_readdir(struct bpffs_node *dir, struct bpffs_file *file, off_
 	}
 	err = 0;	/* -ENOENT: the end; other errors: nothing to list */
 out:
+	view_put(&v);
 	free(next);
 	return err;
 }

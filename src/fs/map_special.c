@@ -3,7 +3,7 @@
  * The extra files of special maps' directories (maps/NAME/):
  *   ringbuf        stream   reading consumes records, one per line as hex
  *                           bytes; blocks when empty (stream.c policy), so
- *                           `cat stream` follows the ring live
+ *                           `cat stream` follows the ring live; poll works
  *   queue, stack   push     each line written pushes one value (E2BIG when full)
  *                  pop      opening it pops one value and reads it (ENOENT when empty)
  *                  peek     like pop, without removing the value
@@ -12,6 +12,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/bpf.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,29 +27,120 @@ static void special_destroy(struct bpffs_node *node)
 
 /* ---- ringbuf: stream ---------------------------------------------------------- */
 
-/* Per-open state: text of consumed records not yet returned to the reader. */
+/*
+ * Per-open state: text of consumed records not yet returned to the reader,
+ * and for poll a watcher thread (started by the first poll that has to
+ * wait) that calls the pending notify once the ring has data.
+ */
 struct stream_file {
 	char *text;
 	size_t len, pos, cap;
 	size_t want;		/* stop consuming once this much text is pending */
 	int err;
+	struct bpffs_map *map;	/* borrowed: the node holds a reference */
+	pthread_mutex_t lock;	/* protects the fields below */
+	pthread_cond_t cond;	/* a notify was set, or stop */
+	void (*notify)(void *arg, bool ready);
+	void *notify_arg;
+	bool watching, stop;
+	pthread_t watcher;
 };
 
 static int stream_open(struct bpffs_file *file)
 {
+	struct stream_file *sf;
+
 	if ((file->flags & O_ACCMODE) != O_RDONLY)
 		return -EACCES;
-	file->priv = calloc(1, sizeof(struct stream_file));
-	return file->priv ? 0 : -ENOMEM;
+	sf = calloc(1, sizeof(*sf));
+	if (!sf)
+		return -ENOMEM;
+	sf->map = file->node->obj;
+	pthread_mutex_init(&sf->lock, NULL);
+	pthread_cond_init(&sf->cond, NULL);
+	file->priv = sf;
+	return 0;
 }
 
 static void stream_release(struct bpffs_file *file)
 {
 	struct stream_file *sf = file->priv;
+	void (*notify)(void *, bool);
 
-	if (sf)
-		free(sf->text);
+	if (!sf)
+		return;
+	pthread_mutex_lock(&sf->lock);
+	sf->stop = true;
+	notify = sf->notify;
+	sf->notify = NULL;
+	pthread_cond_broadcast(&sf->cond);
+	pthread_mutex_unlock(&sf->lock);
+	if (sf->watching)
+		pthread_join(sf->watcher, NULL);
+	if (notify)
+		notify(sf->notify_arg, false);
+	pthread_cond_destroy(&sf->cond);
+	pthread_mutex_destroy(&sf->lock);
+	free(sf->text);
 	free(sf);
+}
+
+static bool ring_has_data(struct bpffs_map *map)
+{
+	return bpffs_ringbuf_query(map, BPF_RB_AVAIL_DATA) > 0;
+}
+
+/* Waits in short slices, so release (stop) is noticed within one. */
+static void *stream_watch(void *arg)
+{
+	struct stream_file *sf = arg;
+	void (*notify)(void *, bool);
+
+	pthread_mutex_lock(&sf->lock);
+	while (!sf->stop) {
+		if (!sf->notify) {
+			pthread_cond_wait(&sf->cond, &sf->lock);
+			continue;
+		}
+		if (ring_has_data(sf->map)) {
+			notify = sf->notify;
+			sf->notify = NULL;
+			pthread_mutex_unlock(&sf->lock);
+			notify(sf->notify_arg, true);
+			pthread_mutex_lock(&sf->lock);
+			continue;
+		}
+		pthread_mutex_unlock(&sf->lock);
+		bpffs_stream_wait_fd(bpffs_ringbuf_poll_fd(sf->map));
+		pthread_mutex_lock(&sf->lock);
+	}
+	pthread_mutex_unlock(&sf->lock);
+	return NULL;
+}
+
+static unsigned stream_poll(struct bpffs_file *file, void (*notify)(void *arg, bool ready),
+			    void *arg)
+{
+	struct stream_file *sf = file->priv;
+	void (*old)(void *, bool) = NULL;
+	void *old_arg = NULL;
+
+	if (sf->len > sf->pos || ring_has_data(sf->map))
+		return POLLIN | POLLRDNORM;
+	if (!notify)
+		return 0;
+	pthread_mutex_lock(&sf->lock);
+	old = sf->notify;
+	old_arg = sf->notify_arg;
+	sf->notify = notify;
+	sf->notify_arg = arg;
+	if (!sf->watching)
+		sf->watching = !pthread_create(&sf->watcher, NULL, stream_watch, sf);
+	pthread_cond_broadcast(&sf->cond);
+	pthread_mutex_unlock(&sf->lock);
+	if (old)
+		old(old_arg, false);
+	return 0;
 }
 
 /* bpffs_ringbuf_cb: one record -> one line; 1 stops once enough is pending. */
@@ -121,6 +214,7 @@ static const struct bpffs_node_ops stream_ops = {
 	.open = stream_open,
 	.read = stream_read,
 	.release = stream_release,
+	.poll = stream_poll,
 };
 
 /* ---- queue and stack: push, pop, peek ------------------------------------------ */
@@ -154,10 +248,14 @@ static int push_text(struct bpffs_node *node, const char *s, size_t len)
 	return err;
 }
 
-/* Every complete line pushes one value; a partial last line waits for close. */
+/*
+ * Every complete line pushes one value; a partial last line waits for the
+ * next write or close. Pushed lines leave the buffer, so the file offset
+ * means nothing here: writes append.
+ */
 static ssize_t push_write(struct bpffs_file *file, const char *buf, size_t size, off_t off)
 {
-	ssize_t n = bpffs_file_append(file, buf, size, off);
+	ssize_t n = bpffs_file_append(file, buf, size, (off_t)file->wlen);
 	size_t start = 0, done = 0, i;
 	int err = 0;
 

@@ -170,8 +170,19 @@ static int run_open(struct bpffs_file *file)
 
 static ssize_t run_write(struct bpffs_file *file, const char *buf, size_t size, off_t off)
 {
+	struct bpffs_prog *prog = file->node->obj;
+	char *text;
+	int len;
+
 	if (off < 0 || (size_t)off + size > BPFFS_TEST_RUN_MAX) {
-		file->err = -E2BIG;	/* close(2) reports it too; nothing runs */
+		/* close(2) reports it too; nothing runs, `cat run` says why */
+		if (!file->err) {
+			len = asprintf(&text, "error: %s: input is more than %u bytes\n",
+				       strerror(E2BIG), BPFFS_TEST_RUN_MAX);
+			if (len >= 0)
+				result_store(prog->id, text, (size_t)len);
+		}
+		file->err = -E2BIG;
 		return -E2BIG;
 	}
 	return bpffs_file_append(file, buf, size, off);

@@ -67,6 +67,30 @@ int bpffs_parse_value(const char *text, size_t len, u32 size, enum bpffs_fmt fmt
 int bpffs_parse_map_spec(const char *text, size_t len, struct bpffs_map_attr *attr,
 			 struct bpffs_map_fmt *fmt, struct bpffs_vlog *log);
 
+/*
+ * Typed views from BTF (render_btf.c), used for maps made by a loaded object
+ * with BTF. A value prints on one line in the JSON form bpftool uses: numbers
+ * in decimal (bool as true/false, __int128 as a "0x..." string), structs,
+ * unions and DATASECs as objects (anonymous members inline), char arrays as
+ * strings when nothing follows the first NUL but zeros, other arrays as
+ * lists, enums as numbers. Parsing takes that text back, plus 0x numbers,
+ * enumerator names, members in any order (missing ones zero), short arrays
+ * and strings; anything else is -EINVAL. A key of an integer or enum type
+ * is named in decimal.
+ */
+struct btf;
+/* True if type @id of @btf is @size bytes and every part of it can be shown. */
+bool bpffs_btf_fits(const struct btf *btf, u32 id, u32 size);
+/* Key format for type @id: decimal for integers and enums, else @dflt. */
+enum bpffs_fmt bpffs_btf_key_fmt(const struct btf *btf, u32 id, u32 size, enum bpffs_fmt dflt);
+/* "struct proto_stats", "__u32", "char[16]", "datasec .bss" into @buf. */
+const char *bpffs_btf_type_name(const struct btf *btf, u32 id, char *buf, size_t len);
+/* @data -> malloc'd one-line text with a trailing newline. 0, -ENOMEM or -EINVAL. */
+int bpffs_btf_render(const struct btf *btf, u32 id, const void *data, char **out, size_t *len);
+/* Text -> @size bytes at @out (untouched on error). 0, -EINVAL or -ENOMEM. */
+int bpffs_btf_parse(const struct btf *btf, u32 id, const char *text, size_t len, void *out,
+		    u32 size);
+
 /* BPF_MAP_TYPE_* from "hash", "lru_hash", "BPF_MAP_TYPE_HASH"; -1 if unknown. */
 int bpffs_map_type_from_name(const char *name);
 

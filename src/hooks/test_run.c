@@ -164,8 +164,8 @@ static int run_packet(struct bpffs_prog *prog, enum ctx_kind kind, const void *i
 	int err;
 
 	if (!len) {
-		snprintf(res->msg, sizeof(res->msg), "a %s program needs a packet: write its bytes",
-			 kind == KIND_XDP ? "XDP" : "packet");
+		snprintf(res->msg, sizeof(res->msg), "%s programs need a packet: write its bytes",
+			 bpffs_prog_type_name(prog->type));
 		return -EINVAL;
 	}
 	/* data/data_end are 32-bit context fields: the frame must sit below 4 GiB */
@@ -245,6 +245,13 @@ int bpffs_prog_test_run(struct bpffs_prog *prog, const void *in, size_t in_len, 
 	rc = calloc(1, sizeof(*rc));	/* large (checked-mode regions): not on the stack */
 	if (!rc)
 		return -ENOMEM;
+	/*
+	 * One-time costs of a thread's first run (RCU reader registration, its
+	 * membarrier, the per-CPU slot) are paid here, outside the timed runs.
+	 */
+	bpffs_rcu_read_lock();
+	bpffs_rcu_read_unlock();
+	(void)bpffs_cpu_slot();
 	if (kind == KIND_RAW)
 		err = run_raw(prog, ctx_size, in, in_len, repeat, rc, res);
 	else

@@ -7,6 +7,7 @@
 
 load '/usr/lib/bats/bats-support/load'
 load '/usr/lib/bats/bats-assert/load'
+bats_require_minimum_version 1.5.0
 
 setup() {
 	ROOT="$(cd "$BATS_TEST_DIRNAME/../.." && pwd)"
@@ -196,4 +197,22 @@ setup() {
 	run "$BIN" help
 	assert_success
 	assert_output --partial "bpffs-user run [--runtime interp|checked|jit]"
+}
+
+@test "run executes a program of an ELF object, verified, on its raw context" {
+	obj="${BUILD:-build}/examples/sampler.bpf.o"
+	[ -f "$obj" ] || skip "examples not built"
+	# struct bpffs_timer_ctx { now_ns = 123, period_ns = 1000, expirations = 5 }
+	run -0 "$BIN" run --prog sample \
+		--mem-hex 7b00000000000000e8030000000000000500000000000000 "$obj"
+	assert_output "retval: 0x0"
+}
+
+@test "run refuses a packet program of an ELF object and says where to test-run it" {
+	obj="${BUILD:-build}/examples/xdp_firewall.bpf.o"
+	[ -f "$obj" ] || skip "examples not built"
+	run -1 "$BIN" run --mem-hex 00 "$obj"
+	assert_output --partial "packet program"
+	run -1 "$BIN" run --prog no_such_prog "$obj"
+	assert_output --partial "no_such_prog"
 }

@@ -51,6 +51,10 @@ map_u64() {
 		echo "$v"
 		return 0
 	fi
+	if [[ "$v" =~ ^\{\"[a-z_]+\":\ ([0-9]+) ]]; then	# BTF: {"packets": 12, ...}
+		echo "${BASH_REMATCH[1]}"
+		return 0
+	fi
 	set -- $(echo "$v" | tr -d '[]{},"' | tr ' ' '\n' | grep -E '^(0x)?[0-9a-f]{2}$' | head -8 |
 		sed 's/^0x//')
 	echo $((16#${8}${7}${6}${5}${4}${3}${2}${1}))
@@ -191,20 +195,20 @@ need_lo() {
 	assert_line "prog_type: socket_filter"
 
 	icmp 3
-	# ICMP key: the u32 1 as raw bytes; on lo every frame is seen out and in
-	wait_for test -e "$MNT/maps/pkt_count/01000000"
+	# ICMP key: the u32 1 (named in decimal from the BTF); on lo every frame is seen out and in
+	wait_for test -e "$MNT/maps/pkt_count/1"
 	wait_for bash -c "[ \$(awk '\$1 == \"run_count:\" {print \$2}' '$MNT/links/$id') -ge 12 ]"
-	n="$(map_u64 "$MNT/maps/pkt_count/01000000")"
+	n="$(map_u64 "$MNT/maps/pkt_count/1")"
 	[ "$n" -ge 12 ]          # 3 requests + 3 replies, each seen twice
 	[ "$n" -le 40 ]          # loose: nothing else on lo speaks ICMP much
 
 	run -0 rm "$MNT/hooks/socket/lo/count_packets"
 	no_entry "$MNT/hooks/socket/lo" "count_packets"
 	run -1 cat "$MNT/links/$id"
-	before="$(map_u64 "$MNT/maps/pkt_count/01000000")"
+	before="$(map_u64 "$MNT/maps/pkt_count/1")"
 	icmp 2
 	sleep 0.3
-	[ "$(map_u64 "$MNT/maps/pkt_count/01000000")" = "$before" ]
+	[ "$(map_u64 "$MNT/maps/pkt_count/1")" = "$before" ]
 }
 
 @test "rm links/ID detaches like rm of the symlink" {
@@ -282,10 +286,10 @@ EOF
 	done
 	wait "$flow"
 	no_entry "$MNT/hooks/socket/lo" "count_packets"
-	before="$(map_u64 "$MNT/maps/pkt_count/01000000")"
+	before="$(map_u64 "$MNT/maps/pkt_count/1")"
 	icmp 3
 	sleep 0.3
-	[ "$(map_u64 "$MNT/maps/pkt_count/01000000")" = "$before" ]
+	[ "$(map_u64 "$MNT/maps/pkt_count/1")" = "$before" ]
 	kill -0 "$DAEMON_PID"
 }
 

@@ -56,10 +56,10 @@ load_pc() {
 	run -0 grep -x "max_entries: 256" "$MNT/maps/pkt_count/.info"
 }
 
-@test "a program directory holds info, xlated, jited, verifier_log and stats" {
+@test "a program directory holds info, xlated, jited, verifier_log, stats and run files" {
 	load_pc
 	run -0 ls "$MNT/progs/count_packets"
-	assert_output "$(printf 'info\njited\nstats\nverifier_log\nxlated')"
+	assert_output "$(printf 'info\njited\nrun\nrun_repeat\nstats\nverifier_log\nxlated')"
 }
 
 @test "info names the program, its type, section, maps and object" {
@@ -161,11 +161,11 @@ load_pc() {
 
 @test "a map of a loaded object can be read and written through its files" {
 	load_pc
-	# struct proto_stats { u64 packets, bytes; } under a u32 key, shown in hex
-	echo '01 00 00 00 00 00 00 00 40 00 00 00 00 00 00 00' >"$MNT/maps/pkt_count/01000000"
+	# struct proto_stats { u64 packets, bytes; } under a u32 key, typed from the BTF
+	echo '01 00 00 00 00 00 00 00 40 00 00 00 00 00 00 00' >"$MNT/maps/pkt_count/1"
 	run -0 ls "$MNT/maps/pkt_count"
-	assert_output "01000000"
-	run -0 cat "$MNT/maps/pkt_count/01000000"
-	assert_output "01 00 00 00 00 00 00 00 40 00 00 00 00 00 00 00"
-	run -0 rm "$MNT/maps/pkt_count/01000000"
+	assert_output "1"
+	run -0 cat "$MNT/maps/pkt_count/1"
+	assert_output '{"packets": 1, "bytes": 64}'
+	run -0 rm "$MNT/maps/pkt_count/1"
 }

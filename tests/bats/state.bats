@@ -57,7 +57,7 @@ crash_daemon() {	# kill -9 and clear the dead mount
 	mkdir "$MNT/maps/kv"
 	echo 'type=hash key=u32 value=u64 max_entries=4096' >"$MNT/maps/kv/.info"
 	for i in $(seq 1 500); do echo $((i * 3)) >"$MNT/maps/kv/$i"; done
-	echo '01 00 00 00 00 00 00 00 40 00 00 00 00 00 00 00' >"$MNT/maps/pkt_count/01000000"
+	echo '01 00 00 00 00 00 00 00 40 00 00 00 00 00 00 00' >"$MNT/maps/pkt_count/1"
 	stop_daemon
 	start_daemon
 	run -0 ls "$MNT/progs"
@@ -65,8 +65,8 @@ crash_daemon() {	# kill -9 and clear the dead mount
 	assert_line count_packets
 	run -0 cat "$MNT/progs/count_packets/info"
 	assert_line "name: count_packets"
-	run -0 cat "$MNT/maps/pkt_count/01000000"
-	assert_output "01 00 00 00 00 00 00 00 40 00 00 00 00 00 00 00"
+	run -0 cat "$MNT/maps/pkt_count/1"
+	assert_output '{"packets": 1, "bytes": 64}'
 	run -0 grep -x "entries: 500" "$MNT/maps/kv/.info"
 	run -0 grep -x "key_format: u32" "$MNT/maps/kv/.info"
 	lost=0

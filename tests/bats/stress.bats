@@ -128,3 +128,36 @@ rss_kb() {
 	[ "$fd1" -le "$fd0" ]
 	[ $((rss1 - rss0)) -le "${STRESS_RSS_KB:-2048}" ]
 }
+
+# le_u64 "6b 05 00 ...": a little-endian value as cat prints it
+le_u64() {
+	local b=($1) i v=0
+	[[ "$1" =~ ^[0-9]+$ ]] && { echo "$1"; return; }	# BTF __u64: decimal
+	for ((i = 7; i >= 0; i--)); do v=$(((v << 8) | 16#${b[i]})); done
+	echo "$v"
+}
+
+@test "timer programs fire while shells churn: the atomic counter equals the runs" {
+	[ -d "$MNT/hooks/timer" ] || skip "no hooks/timer in this build"
+	local pids=() runs count f o e ops=0
+	rm -f "$BATS_TEST_TMPDIR"/res.*
+	cp "$EX/sampler.bpf.o" "$MNT/progs/"
+	mkdir -p "$MNT/hooks/timer/1ms" "$MNT/hooks/timer/3ms"
+	ln -s "$MNT/progs/sample" "$MNT/hooks/timer/1ms/"
+	ln -s "$MNT/progs/sample" "$MNT/hooks/timer/3ms/"
+	mkdir -p "$MNT/maps/stress2"
+	echo 'type=hash key=u32 value=u64 max_entries=1024' >"$MNT/maps/stress2/.info"
+	loader_shell "$EX/packet_counter.bpf.o" l1 & pids+=($!)
+	lister_shell s1 & pids+=($!)
+	wait "${pids[@]}"
+	rm "$MNT/hooks/timer/1ms/sample" "$MNT/hooks/timer/3ms/sample"	# no run after this
+	kill -0 "$DAEMON_PID"
+	runs=$(awk '$1 == "run_cnt:" { print $2 }' "$MNT/progs/sample/stats")
+	count=$(le_u64 "$(cat "$MNT/maps/samples/0")")
+	for f in "$BATS_TEST_TMPDIR"/res.*; do read -r o e <"$f"; ops=$((ops + o)); [ "$e" -eq 0 ]; done
+	echo "# $SECS s: $runs timer runs ($((runs / SECS)) events/s) during $ops FS ops ($((ops / SECS)) ops/s); counter $count" >&3
+	[ "$runs" -gt 0 ]
+	[ "$count" -eq "$runs" ]
+	rmdir "$MNT/hooks/timer/1ms" "$MNT/hooks/timer/3ms"
+	rm "$MNT/progs/sampler.bpf.o"
+}

@@ -255,6 +255,33 @@ static void test_raw(void)
 		bpffs_prog_put(t);
 }
 
+/* XDP: write a byte 300 bytes before data, outside the frame's headroom. */
+static void test_checked_fault(void)
+{
+	const struct bpf_insn insns[] = {
+		BPFFS_LDX_MEM(BPF_W, 2, 1, offsetof(struct xdp_md, data)),
+		BPFFS_ST_MEM(BPF_B, 2, -300, 1),
+		BPFFS_MOV64_IMM(0, XDP_TX),
+		BPFFS_EXIT(),
+	};
+	struct bpffs_prog *p;
+	struct bpffs_test_run_result res;
+	u8 pkt[20] = { 0 };
+
+	cur_runtime = BPFFS_RUNTIME_CHECKED;
+	p = build("xdp_oob", BPF_PROG_TYPE_XDP, insns, BPFFS_ARRAY_SIZE(insns));
+	TEST("checked: a write outside the frame stops the run and is reported as a fault") {
+		CHECK(p != NULL);
+		CHECK_EQ(bpffs_prog_test_run(p, pkt, sizeof(pkt), 3, &res), 0);
+		CHECK_EQ(res.fault, -EFAULT);
+		CHECK_STR_CONTAINS(res.msg, "insn 1");
+		CHECK(res.retval != XDP_TX);
+		bpffs_test_run_result_fini(&res);
+	}
+	if (p)
+		bpffs_prog_put(p);
+}
+
 static void test_unsupported(void)
 {
 	const struct bpf_insn ret0[] = { BPFFS_MOV64_IMM(0, 0), BPFFS_EXIT() };
@@ -284,6 +311,7 @@ int main(void)
 		test_skb();
 		test_raw();
 	}
+	test_checked_fault();
 	cur_runtime = BPFFS_RUNTIME_INTERP;
 	test_unsupported();
 	return harness_done();

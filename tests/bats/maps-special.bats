@@ -1,0 +1,244 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
+#
+# Special maps from the shell: a ring buffer's records read from
+# maps/NAME/stream (live, blocking, O_NONBLOCK -> EAGAIN, Ctrl-C ends it),
+# PROG_ARRAY slots set, read and cleared by program name, queue and stack
+# maps through push / pop / peek. The ring buffer is filled by the event_log
+# example on inotify events; prog arrays use the tail_dispatch example.
+
+load '/usr/lib/bats/bats-support/load'
+load '/usr/lib/bats/bats-assert/load'
+load 'test_helper/mount'
+
+bats_require_minimum_version 1.5.0
+
+setup_file() {
+	bpffs_mount
+}
+
+teardown_file() {
+	bpffs_unmount
+}
+
+setup() {
+	bpffs_require_mount
+	EX="$(dirname "$(bpffs_bin)")/examples"
+}
+
+mkmap() {
+	mkdir "$MNT/maps/$1" && echo "$2" >"$MNT/maps/$1/.info"
+}
+
+# load OBJ: copy $EX/OBJ.bpf.o into progs/ once
+load_obj() {
+	local obj="$1.bpf.o"
+	[ -f "$EX/$obj" ] || skip "no $EX/$obj (make bpf-objs)"
+	[ -e "$MNT/progs/$obj" ] && return 0
+	cp "$EX/$obj" "$MNT/progs/" || { cat "$MNT/progs/.log" >&2; return 1; }
+}
+
+# map_u64 FILE: the first 8 bytes of a value as a number (decimal or hex bytes)
+map_u64() {
+	local v
+	v="$(cat "$1")" || return 1
+	if [[ "$v" =~ ^[0-9]+$ ]]; then
+		echo "$v"
+		return 0
+	fi
+	set -- $v
+	echo $((16#${8}${7}${6}${5}${4}${3}${2}${1}))
+}
+
+# ---- queue and stack ---------------------------------------------------------
+
+@test "a queue map lists push, pop and peek and pops in FIFO order" {
+	mkmap q1 'type=queue value=u32 max_entries=8'
+	run -0 ls "$MNT/maps/q1"
+	assert_output "$(printf 'peek\npop\npush')"
+	echo 10 >"$MNT/maps/q1/push"
+	printf '20\n30\n' >"$MNT/maps/q1/push"
+	run -0 cat "$MNT/maps/q1/peek"
+	assert_output "10"
+	run -0 cat "$MNT/maps/q1/pop"
+	assert_output "10"
+	run -0 cat "$MNT/maps/q1/pop"
+	assert_output "20"
+	run -0 cat "$MNT/maps/q1/pop"
+	assert_output "30"
+}
+
+@test "a stack map pops in LIFO order" {
+	mkmap s1 'type=stack value=u64 max_entries=8'
+	for v in 1 2 3; do
+		echo "$v" >"$MNT/maps/s1/push"
+	done
+	run -0 cat "$MNT/maps/s1/pop"
+	assert_output "3"
+	run -0 cat "$MNT/maps/s1/peek"
+	assert_output "2"
+	run -0 cat "$MNT/maps/s1/pop"
+	assert_output "2"
+	run -0 cat "$MNT/maps/s1/pop"
+	assert_output "1"
+}
+
+@test "pop and peek of an empty queue fail with ENOENT" {
+	mkmap q2 'type=queue value=u32 max_entries=2'
+	run -1 cat "$MNT/maps/q2/pop"
+	assert_output --partial "No such file or directory"
+	run -1 cat "$MNT/maps/q2/peek"
+	assert_output --partial "No such file or directory"
+	echo 5 >"$MNT/maps/q2/push"
+	run -0 cat "$MNT/maps/q2/pop"
+	assert_output "5"
+	run -1 cat "$MNT/maps/q2/pop"
+}
+
+@test "pushing onto a full queue fails with E2BIG, a malformed value with EINVAL" {
+	mkmap q3 'type=queue value=u32 max_entries=2'
+	echo 1 >"$MNT/maps/q3/push"
+	echo 2 >"$MNT/maps/q3/push"
+	run -1 bash -c "echo 3 > '$MNT/maps/q3/push'"
+	assert_output --partial "Argument list too long"
+	run -1 bash -c "echo nope > '$MNT/maps/q3/push'"
+	assert_output --partial "Invalid argument"
+	run -0 cat "$MNT/maps/q3/pop"
+	assert_output "1"
+	run -0 cat "$MNT/maps/q3/pop"
+	assert_output "2"
+}
+
+@test "a value without a newline is pushed at close" {
+	mkmap q4 'type=queue value=u32 max_entries=4'
+	printf '42' >"$MNT/maps/q4/push"
+	run -0 cat "$MNT/maps/q4/pop"
+	assert_output "42"
+}
+
+# ---- ring buffer stream ------------------------------------------------------
+
+@test "a ring buffer map shows a stream file; reading it empty with O_NONBLOCK is EAGAIN" {
+	mkmap rb1 'type=ringbuf max_entries=4096'
+	run -0 ls "$MNT/maps/rb1"
+	assert_output "stream"
+	run -1 dd if="$MNT/maps/rb1/stream" iflag=nonblock bs=4096 count=1
+	assert_output --partial "Resource temporarily unavailable"
+}
+
+@test "reading an empty ring buffer's stream blocks, and Ctrl-C ends it" {
+	mkmap rb2 'type=ringbuf max_entries=4096'
+	run -124 timeout 0.5 cat "$MNT/maps/rb2/stream"
+	assert_output ""
+	( trap - INT; exec cat "$MNT/maps/rb2/stream" >/dev/null ) 3>&- &
+	local reader=$!
+	sleep 0.3
+	kill -0 "$reader"
+	kill -INT "$reader"
+	wait_for bash -c "! kill -0 $reader 2>/dev/null" || { kill "$reader"; false; }
+}
+
+@test "event_log: inotify events come out of the stream live, one record per line in hex" {
+	load_obj event_log
+	dir="$BATS_TEST_TMPDIR/watched"
+	mkdir -p "$dir"
+	hook="$MNT/hooks/inotify/$(systemd-escape --path "$dir")"
+	mkdir "$hook"
+	ln -s "$MNT/progs/log_event" "$hook/"
+	out="$BATS_TEST_TMPDIR/stream.out"
+	cat "$MNT/maps/events/stream" >"$out" 3>&- &
+	local reader=$!
+	sleep 0.3
+	touch "$dir/hello"                          # IN_CREATE (0x100) among others
+	wait_for grep -q '^00 01 00 00 05 00 00 00 68 65 6c 6c 6f' "$out"
+	kill "$reader"
+	# struct event { u32 mask; u32 name_len; char name[32]; }: 40 bytes a line
+	run -0 awk 'NF != 40 { bad = 1 } END { exit bad }' "$out"
+	# consumed: nothing left for the next reader
+	rm "$hook/log_event"
+	rmdir "$hook"
+	run -1 dd if="$MNT/maps/events/stream" iflag=nonblock bs=4096 count=1
+	assert_output --partial "Resource temporarily unavailable"
+}
+
+@test "the stream is read-only" {
+	mkmap rb3 'type=ringbuf max_entries=4096'
+	run -1 bash -c "echo x > '$MNT/maps/rb3/stream'"
+	assert_output --partial "Permission denied"
+}
+
+# ---- PROG_ARRAY slots ---------------------------------------------------------
+
+@test "prog array slots show the program names the object put there; empty slots are not listed" {
+	load_obj tail_dispatch
+	run -0 ls "$MNT/maps/jmp_table"
+	assert_output "$(printf '1\n17')"
+	run -0 cat "$MNT/maps/jmp_table/1"
+	assert_output "handle_icmp"
+	run -0 cat "$MNT/maps/jmp_table/17"
+	assert_output "handle_udp"
+	run -1 cat "$MNT/maps/jmp_table/3"
+	assert_output --partial "No such file or directory"
+}
+
+@test "echo NAME sets a prog array slot, cat reads it, rm clears it" {
+	load_obj tail_dispatch
+	run -0 bash -c "echo handle_udp > '$MNT/maps/jmp_table/3'"
+	run -0 cat "$MNT/maps/jmp_table/3"
+	assert_output "handle_udp"
+	run -0 bash -c "echo handle_icmp > '$MNT/maps/jmp_table/3'"
+	run -0 cat "$MNT/maps/jmp_table/3"
+	assert_output "handle_icmp"
+	run -0 ls "$MNT/maps/jmp_table"
+	assert_line "3"
+	run -0 rm "$MNT/maps/jmp_table/3"
+	run -1 cat "$MNT/maps/jmp_table/3"
+	run -1 rm "$MNT/maps/jmp_table/3"
+	assert_output --partial "No such file or directory"
+}
+
+@test "an unknown program is ENOENT, a wrong-type program EINVAL, a slot past the end E2BIG" {
+	load_obj tail_dispatch
+	load_obj xdp_firewall
+	run -1 bash -c "echo no_such_prog > '$MNT/maps/jmp_table/4'"
+	assert_output --partial "No such file or directory"
+	run -1 bash -c "echo xdp_firewall > '$MNT/maps/jmp_table/4'"
+	assert_output --partial "Invalid argument"
+	run -1 cat "$MNT/maps/jmp_table/4"
+	run -1 bash -c "echo handle_udp > '$MNT/maps/jmp_table/256'"
+	assert_output --partial "Argument list too long"
+	run -0 cat "$MNT/maps/jmp_table/17"
+	assert_output "handle_udp"
+}
+
+@test "a slot set from the shell is where the tail call goes (TCP on lo -> handle_udp)" {
+	[ -d "$MNT/hooks/socket/lo" ] || skip "no lo interface"
+	[ "$(id -u)" = 0 ] || skip "AF_PACKET needs root (CAP_NET_RAW)"
+	load_obj tail_dispatch
+	ln -s "$MNT/progs/dispatch" "$MNT/hooks/socket/lo/"
+	# a TCP SYN to a closed port on lo (and its RST) go through the hook
+	tcp_lo() {
+		for i in 1 2 3; do
+			timeout 1 bash -c "echo > /dev/tcp/127.0.0.1/9" 2>/dev/null || true
+		done
+	}
+	# slot 6 (IPPROTO_TCP) empty: the tail call falls through to count 0
+	none="$(map_u64 "$MNT/maps/dispatch_count/0")"
+	before="$(map_u64 "$MNT/maps/dispatch_count/2")"
+	tcp_lo
+	for i in $(seq 50); do
+		[ "$(map_u64 "$MNT/maps/dispatch_count/0")" -gt "$none" ] && break
+		sleep 0.1
+	done
+	[ "$(map_u64 "$MNT/maps/dispatch_count/0")" -gt "$none" ]
+	[ "$(map_u64 "$MNT/maps/dispatch_count/2")" -eq "$before" ]
+	echo handle_udp >"$MNT/maps/jmp_table/6"
+	tcp_lo
+	for i in $(seq 50); do
+		[ "$(map_u64 "$MNT/maps/dispatch_count/2")" -gt "$before" ] && break
+		sleep 0.1
+	done
+	[ "$(map_u64 "$MNT/maps/dispatch_count/2")" -gt "$before" ]
+	rm "$MNT/hooks/socket/lo/dispatch"
+	rm "$MNT/maps/jmp_table/6"
+}

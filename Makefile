@@ -21,7 +21,7 @@ SAN      ?=
 
 DEB_PKGS := gcc make pkg-config clang llvm libfuse3-dev fuse3 libelf-dev zlib1g-dev \
 	    linux-libc-dev libbpf-dev libcapstone-dev liburcu-dev bats bats-assert \
-	    bats-support bpftool iproute2 tcpdump valgrind
+	    bats-support bpftool iproute2 tcpdump valgrind iputils-ping systemd python3
 
 FUSE_CFLAGS := $(shell pkg-config --cflags fuse3 2>/dev/null)
 FUSE_LIBS   := $(shell pkg-config --libs fuse3 2>/dev/null || echo -lfuse3)

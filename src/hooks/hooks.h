@@ -206,7 +206,7 @@ int bpffs_hooks_timer_realtime(bool on);
 struct bpffs_test_run_result {
 	u32 retval;			/* r0 of the last run, low 32 bits (like the kernel) */
 	u64 duration_ns;		/* mean wall time per run */
-	u32 runs;			/* repetitions asked for */
+	u32 runs;			/* repetitions done (fewer after a fault) */
 	bool has_data;			/* packet programs: data holds the bytes after the run */
 	u8 *data;			/* malloc'd; free with bpffs_test_run_result_fini */
 	u32 data_len;

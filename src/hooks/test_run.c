@@ -124,6 +124,7 @@ static int run_skb(struct bpffs_prog *prog, u8 *frame, const void *in, size_t le
 		rc->pkt_data = data;
 		rc->pkt_len = (u32)len;
 		ret = run_once(prog, &s.skb, sizeof(s.skb), writable, rc, &res->duration_ns);
+		res->runs++;
 		if (rc->fault)
 			break;
 	}
@@ -150,6 +151,7 @@ static int run_xdp(struct bpffs_prog *prog, u8 *frame, const void *in, size_t le
 		rc->pkt_data = x.hard_start;
 		rc->pkt_len = (u32)(x.frame_end - x.hard_start);
 		ret = run_once(prog, &x.md, sizeof(x.md), true, rc, &res->duration_ns);
+		res->runs++;
 		if (rc->fault)
 			break;
 	}
@@ -202,6 +204,7 @@ static int run_raw(struct bpffs_prog *prog, u32 ctx_size, const void *in, size_t
 		memcpy(ctx, in, len);
 		memset(ctx + len, 0, ctx_size - len);
 		ret = run_once(prog, ctx, ctx_size, false, rc, &res->duration_ns);
+		res->runs++;
 		if (rc->fault)
 			break;
 	}
@@ -261,8 +264,8 @@ int bpffs_prog_test_run(struct bpffs_prog *prog, const void *in, size_t in_len, 
 		snprintf(res->msg, sizeof(res->msg), "stopped at insn %u: %s", rc->fault_insn,
 			 rc->fault_msg);
 	}
-	res->runs = repeat;
-	res->duration_ns /= repeat;
+	if (res->runs)
+		res->duration_ns /= res->runs;
 	free(rc);
 	return err;
 }

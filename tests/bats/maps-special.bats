@@ -138,6 +138,24 @@ map_u64() {
 	wait_for bash -c "! kill -0 $reader 2>/dev/null" || { kill "$reader"; false; }
 }
 
+@test "stopping the daemon (SIGTERM) ends a reader blocked in a stream" {
+	local m2="$BATS_TEST_TMPDIR/m2"
+	mkdir -p "$m2"
+	"$BIN" "$m2" -f 3>&- 2>"$BATS_TEST_TMPDIR/d2.log" &
+	local pid2=$!
+	wait_for mountpoint -q "$m2"
+	mkmap_at() { mkdir "$m2/maps/$1" && echo "$2" >"$m2/maps/$1/.info"; }
+	mkmap_at rbt 'type=ringbuf max_entries=4096'
+	cat "$m2/maps/rbt/stream" >/dev/null 2>&1 3>&- &
+	local reader=$!
+	sleep 0.3
+	kill -0 "$reader"
+	kill -TERM "$pid2"
+	wait "$pid2" || fail "daemon exited with status $?"
+	run ! mountpoint -q "$m2"
+	wait_for bash -c "! kill -0 $reader 2>/dev/null" || { kill "$reader"; fail "reader still blocked"; }
+}
+
 @test "event_log: inotify events come out of the stream live, one record per line in hex" {
 	load_obj event_log
 	dir="$BATS_TEST_TMPDIR/watched"
@@ -159,6 +177,35 @@ map_u64() {
 	rmdir "$hook"
 	run -1 dd if="$MNT/maps/events/stream" iflag=nonblock bs=4096 count=1
 	assert_output --partial "Resource temporarily unavailable"
+}
+
+@test "poll on the stream waits for a record, then reports it readable" {
+	load_obj event_log
+	dir="$BATS_TEST_TMPDIR/polled"
+	mkdir -p "$dir"
+	hook="$MNT/hooks/inotify/$(systemd-escape --path "$dir")"
+	mkdir "$hook"
+	ln -s "$MNT/progs/log_event" "$hook/"
+	out="$BATS_TEST_TMPDIR/poll.out"
+	python3 - "$MNT/maps/events/stream" >"$out" 2>&1 3>&- <<-'EOF' &
+		import os, select, sys
+		fd = os.open(sys.argv[1], os.O_RDONLY | os.O_NONBLOCK)
+		p = select.poll()
+		p.register(fd, select.POLLIN)
+		print("first", p.poll(300), flush=True)
+		print("second", p.poll(5000), flush=True)
+		print(os.read(fd, 4096).decode().split("\n")[0][:11])
+	EOF
+	local poller=$!
+	wait_for grep -q '^first' "$out"
+	touch "$dir/f"
+	wait "$poller"
+	rm "$hook/log_event"
+	rmdir "$hook"
+	run -0 cat "$out"
+	assert_line "first []"
+	assert_line --regexp '^second \[\([0-9]+, 1\)\]$'
+	assert_line "00 01 00 00"
 }
 
 @test "the stream is read-only" {

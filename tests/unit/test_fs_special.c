@@ -4,15 +4,17 @@
  * mount through the reply-free handlers: a ring buffer filled with the maps
  * API and read back from maps/NAME/stream (one hex line per record, across
  * reads smaller than a line, EAGAIN when empty, end of file in a
- * single-threaded mount), queue push/pop shared with the API, and
+ * single-threaded mount, poll with its notify), queue push/pop shared with the API, and
  * map-in-map slots set by map name (ENOENT, EINVAL for a map that does not
  * match the template), listed only when filled, cleared by unlink.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/bpf.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "harness.h"
 #include "fs/internal.h"
@@ -130,6 +132,14 @@ static int publish(struct bpffs_fs *fs, struct bpffs_map *m)
 	return err;
 }
 
+/* 1 per notify(true), 100 per notify(false) */
+static int notified;
+
+static void on_notify(void *arg, bool ready)
+{
+	__atomic_add_fetch(&notified, ready ? 1 : 100, __ATOMIC_SEQ_CST);
+}
+
 int main(void)
 {
 	struct bpffs_fs *fs;
@@ -169,6 +179,28 @@ int main(void)
 		all[used] = '\0';
 		CHECK(!strcmp(all, "01 02 03 04\naa bb cc\n"));
 		bpffs_fs_release(f);
+		bpffs_map_put(map);
+	}
+
+	TEST("poll waits for a record: not ready when empty, notify(true) once one arrives") {
+		struct bpffs_map *map = bpffs_registry_get_map(fs->reg, "rb");
+		u32 a = 7;
+		int i;
+
+		notified = 0;
+		CHECK_EQ(open_at(fs, rb.ino, "stream", O_RDONLY | O_NONBLOCK, &f), 0);
+		CHECK_EQ(bpffs_fs_poll(f, on_notify, NULL), 0);
+		usleep(300 * 1000);
+		CHECK_EQ(__atomic_load_n(&notified, __ATOMIC_SEQ_CST), 0);
+		CHECK_EQ(bpffs_ringbuf_output(map, &a, sizeof(a), 0), 0);
+		for (i = 0; i < 100 && !__atomic_load_n(&notified, __ATOMIC_SEQ_CST); i++)
+			usleep(20 * 1000);
+		CHECK_EQ(__atomic_load_n(&notified, __ATOMIC_SEQ_CST), 1);
+		CHECK(bpffs_fs_poll(f, NULL, NULL) & POLLIN);
+		CHECK(bpffs_fs_read(f, buf, sizeof(buf), 0) > 0);
+		CHECK_EQ(bpffs_fs_poll(f, on_notify, NULL), 0);
+		bpffs_fs_release(f);	/* drops the pending request: notify(false) */
+		CHECK_EQ(__atomic_load_n(&notified, __ATOMIC_SEQ_CST), 101);
 		bpffs_map_put(map);
 	}
 

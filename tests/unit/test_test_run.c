@@ -274,6 +274,7 @@ static void test_checked_fault(void)
 		CHECK(p != NULL);
 		CHECK_EQ(bpffs_prog_test_run(p, pkt, sizeof(pkt), 3, &res), 0);
 		CHECK_EQ(res.fault, -EFAULT);
+		CHECK_EQ(res.runs, 1);	/* the first faulting run ends the repetitions */
 		CHECK_STR_CONTAINS(res.msg, "insn 1");
 		CHECK(res.retval != XDP_TX);
 		bpffs_test_run_result_fini(&res);

@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: MIT
+/*
+ * src/fs/render_btf.c: typed (BTF) text of map keys and values in bpftool's
+ * JSON form, and the parser that takes it back. The BTF is built here with
+ * libbpf's btf__add_* calls, so every kind the renderer knows is covered.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/btf.h>
+
+#include "harness.h"
+#include "fs/render.h"
+
+struct rec {
+	int delta;
+	char name[8];
+	unsigned long long packets, bytes;
+	unsigned int flags : 3, mode : 5;
+	unsigned char raw[3];
+	_Bool on;
+};
+
+static struct {
+	u32 u32, td_u32, u64, s32, chr, u8, bl, stats, carr, u8arr, rec, color, sec, uni;
+} ids;
+
+static struct btf *build(void)
+{
+	struct btf *b = btf__new_empty();
+	int v1, v2;
+
+	ids.u32 = btf__add_int(b, "unsigned int", 4, 0);
+	ids.td_u32 = btf__add_typedef(b, "__u32", ids.u32);
+	ids.u64 = btf__add_int(b, "unsigned long long", 8, 0);
+	ids.s32 = btf__add_int(b, "int", 4, BTF_INT_SIGNED);
+	ids.chr = btf__add_int(b, "char", 1, BTF_INT_CHAR | BTF_INT_SIGNED);
+	ids.u8 = btf__add_int(b, "unsigned char", 1, 0);
+	ids.bl = btf__add_int(b, "_Bool", 1, BTF_INT_BOOL);
+	ids.stats = btf__add_struct(b, "proto_stats", 16);
+	btf__add_field(b, "packets", ids.u64, 0, 0);
+	btf__add_field(b, "bytes", ids.u64, 64, 0);
+	ids.carr = btf__add_array(b, ids.u32, ids.chr, 8);
+	ids.u8arr = btf__add_array(b, ids.u32, ids.u8, 3);
+	ids.rec = btf__add_struct(b, "rec", sizeof(struct rec));
+	btf__add_field(b, "delta", ids.s32, 0, 0);
+	btf__add_field(b, "name", ids.carr, 32, 0);
+	btf__add_field(b, "st", ids.stats, 128, 0);	/* packets, bytes as a nested struct */
+	btf__add_field(b, "flags", ids.td_u32, 256, 3);
+	btf__add_field(b, "mode", ids.td_u32, 259, 5);
+	btf__add_field(b, "raw", ids.u8arr, offsetof(struct rec, raw) * 8, 0);
+	btf__add_field(b, "on", ids.bl, offsetof(struct rec, on) * 8, 0);
+	ids.color = btf__add_enum(b, "color", 4);
+	btf__add_enum_value(b, "RED", 0);
+	btf__add_enum_value(b, "BLUE", 5);
+	v1 = btf__add_var(b, "hits", BTF_VAR_GLOBAL_ALLOCATED, ids.u64);
+	v2 = btf__add_var(b, "scale", BTF_VAR_GLOBAL_ALLOCATED, ids.u32);
+	ids.sec = btf__add_datasec(b, ".data", 0);	/* size 0, as clang emits it */
+	btf__add_datasec_var_info(b, v1, 0, 8);
+	btf__add_datasec_var_info(b, v2, 8, 4);
+	ids.uni = btf__add_union(b, "u", 4);
+	btf__add_field(b, "i", ids.s32, 0, 0);
+	btf__add_field(b, "c", ids.color, 0, 0);
+	return b;
+}
+
+/* Render @data and compare with @want (no newline); then parse it back. */
+static int roundtrip(const struct btf *b, u32 id, const void *data, u32 size, const char *want)
+{
+	char *text = NULL;
+	size_t len;
+	u8 back[64];
+	int ok;
+
+	if (bpffs_btf_render(b, id, data, &text, &len))
+		return 0;
+	ok = len == strlen(want) + 1 && !strncmp(text, want, len - 1) && text[len - 1] == '\n';
+	if (!ok)
+		printf("# rendered: %s", text);
+	memset(back, 0xa5, sizeof(back));
+	ok = ok && !bpffs_btf_parse(b, id, text, len, back, size) && !memcmp(back, data, size);
+	free(text);
+	return ok;
+}
+
+static int parse(const struct btf *b, u32 id, const char *text, void *out, u32 size)
+{
+	return bpffs_btf_parse(b, id, text, strlen(text), out, size);
+}
+
+int main(void)
+{
+	struct btf *b = build();
+	struct rec r, r2;
+	u64 v64;
+	u32 v32;
+	char buf[128];
+	struct { u64 hits; u32 scale; } sec;
+	u64 stats[2];
+
+	TEST("a __u64 prints in decimal and reads back") {
+		v64 = 18446744073709551615ull;
+		CHECK(roundtrip(b, ids.u64, &v64, 8, "18446744073709551615"));
+		CHECK_EQ(parse(b, ids.u64, "0x10\n", &v64, 8), 0);
+		CHECK_EQ(v64, 16);
+		CHECK_EQ(parse(b, ids.u64, "18446744073709551616", &v64, 8), -EINVAL);
+	}
+
+	TEST("a struct prints as an object and members read back in any order") {
+		stats[0] = 5;
+		stats[1] = 100;
+		CHECK(roundtrip(b, ids.stats, stats, 16, "{\"packets\": 5, \"bytes\": 100}"));
+		CHECK_EQ(parse(b, ids.stats, " { \"bytes\" : 7 ,\"packets\":0x2 } \n", stats, 16), 0);
+		CHECK_EQ(stats[0], 2);
+		CHECK_EQ(stats[1], 7);
+		CHECK_EQ(parse(b, ids.stats, "{\"bytes\": 9}", stats, 16), 0);
+		CHECK_EQ(stats[0], 0);	/* missing members are zero */
+		CHECK_EQ(stats[1], 9);
+	}
+
+	TEST("nested struct, char array string, signed int, bitfields, byte list and bool") {
+		memset(&r, 0, sizeof(r));
+		r.delta = -42;
+		strcpy(r.name, "eth0");
+		r.packets = 3;
+		r.bytes = 1500;
+		r.flags = 5;
+		r.mode = 31;
+		r.raw[0] = 1;
+		r.raw[2] = 255;
+		r.on = 1;
+		CHECK(roundtrip(b, ids.rec, &r, sizeof(r),
+				"{\"delta\": -42, \"name\": \"eth0\", \"st\": {\"packets\": 3, "
+				"\"bytes\": 1500}, \"flags\": 5, \"mode\": 31, \"raw\": [1, 0, 255], "
+				"\"on\": true}"));
+	}
+
+	TEST("bitfields refuse values wider than their bits and keep their neighbours") {
+		memset(&r, 0, sizeof(r));
+		CHECK_EQ(parse(b, ids.rec, "{\"mode\": 17, \"flags\": 7}", &r, sizeof(r)), 0);
+		CHECK_EQ(r.flags, 7);
+		CHECK_EQ(r.mode, 17);
+		CHECK_EQ(parse(b, ids.rec, "{\"flags\": 8}", &r, sizeof(r)), -EINVAL);
+		CHECK_EQ(parse(b, ids.rec, "{\"mode\": 32}", &r, sizeof(r)), -EINVAL);
+	}
+
+	TEST("char arrays escape quotes and control bytes, and read back") {
+		memset(&r, 0, sizeof(r));
+		memcpy(r.name, "a\"b\\\n\x01", 6);
+		CHECK(roundtrip(b, ids.carr, r.name, 8, "\"a\\\"b\\\\\\n\\u0001\""));
+		memset(r.name, 0, 8);
+		memcpy(r.name, "ab\0cd", 5);	/* bytes after the NUL: a list, nothing lost */
+		CHECK(roundtrip(b, ids.carr, r.name, 8, "[97, 98, 0, 99, 100, 0, 0, 0]"));
+		CHECK_EQ(parse(b, ids.carr, "\"123456789\"", buf, 8), -EINVAL);	/* too long */
+		CHECK_EQ(parse(b, ids.carr, "\"12345678\"", buf, 8), 0);	/* fills it */
+	}
+
+	TEST("signed ints keep their sign and their range") {
+		v32 = 0;
+		CHECK_EQ(parse(b, ids.s32, "-2147483648", &v32, 4), 0);
+		CHECK_EQ(v32, 0x80000000u);
+		CHECK(roundtrip(b, ids.s32, &v32, 4, "-2147483648"));
+		CHECK_EQ(parse(b, ids.s32, "2147483648", &v32, 4), -EINVAL);
+		CHECK_EQ(parse(b, ids.s32, "-2147483649", &v32, 4), -EINVAL);
+	}
+
+	TEST("malformed text is -EINVAL and leaves the output untouched") {
+		static const char *bad[] = {
+			"", "{", "{\"packets\": }", "{\"packets\" 1}", "{\"nosuch\": 1}",
+			"{\"packets\": 1,}", "[1, 2]", "{\"packets\": 1} x", "{\"packets\": 1.5}",
+			"{\"packets\": \"1\"}", "{'packets': 1}", "{\"packets\": 12abc}",
+		};
+		size_t i;
+
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			stats[0] = 11;
+			stats[1] = 22;
+			CHECK_EQ(parse(b, ids.stats, bad[i], stats, 16), -EINVAL);
+			CHECK(stats[0] == 11 && stats[1] == 22);
+		}
+		CHECK_EQ(bpffs_btf_parse(b, ids.stats, "{}\0{", 4, stats, 16), -EINVAL);
+	}
+
+	TEST("arrays take fewer elements (the rest zero) but not more") {
+		u8 raw[3] = { 9, 9, 9 };
+
+		CHECK_EQ(parse(b, ids.u8arr, "[7]", raw, 3), 0);
+		CHECK(raw[0] == 7 && raw[1] == 0 && raw[2] == 0);
+		CHECK_EQ(parse(b, ids.u8arr, "[1, 2, 3, 4]", raw, 3), -EINVAL);
+		CHECK_EQ(parse(b, ids.u8arr, "[256]", raw, 3), -EINVAL);
+	}
+
+	TEST("enums print their value and read a value or an enumerator name") {
+		v32 = 5;
+		CHECK(roundtrip(b, ids.color, &v32, 4, "5"));
+		v32 = 0;
+		CHECK_EQ(parse(b, ids.color, "\"BLUE\"", &v32, 4), 0);
+		CHECK_EQ(v32, 5);
+		CHECK_EQ(parse(b, ids.color, "\"GREEN\"", &v32, 4), -EINVAL);
+	}
+
+	TEST("a union prints every member and reads back") {
+		v32 = 5;
+		CHECK(roundtrip(b, ids.uni, &v32, 4, "{\"i\": 5, \"c\": 5}"));
+	}
+
+	TEST("a DATASEC of size 0 prints as an object of its variables") {
+		memset(&sec, 0, sizeof(sec));
+		sec.hits = 7;
+		sec.scale = 3;
+		CHECK(bpffs_btf_fits(b, ids.sec, 12));
+		CHECK(roundtrip(b, ids.sec, &sec, 12, "{\"hits\": 7, \"scale\": 3}"));
+		CHECK(!bpffs_btf_fits(b, ids.sec, 10));	/* the variables do not fit */
+	}
+
+	TEST("types are only used when their size is the map's") {
+		CHECK(bpffs_btf_fits(b, ids.stats, 16));
+		CHECK(!bpffs_btf_fits(b, ids.stats, 8));
+		CHECK(!bpffs_btf_fits(b, 0, 4));
+		CHECK(!bpffs_btf_fits(b, 9999, 4));
+		CHECK(!bpffs_btf_fits(NULL, ids.u32, 4));
+		CHECK_EQ(bpffs_btf_parse(b, ids.stats, "{}", 2, stats, 8), -EINVAL);
+	}
+
+	TEST("integer and enum keys are decimal, struct keys stay hex") {
+		CHECK_EQ(bpffs_btf_key_fmt(b, ids.td_u32, 4, BPFFS_FMT_HEX), BPFFS_FMT_UNSIGNED);
+		CHECK_EQ(bpffs_btf_key_fmt(b, ids.s32, 4, BPFFS_FMT_HEX), BPFFS_FMT_SIGNED);
+		CHECK_EQ(bpffs_btf_key_fmt(b, ids.color, 4, BPFFS_FMT_HEX), BPFFS_FMT_UNSIGNED);
+		CHECK_EQ(bpffs_btf_key_fmt(b, ids.stats, 16, BPFFS_FMT_HEX), BPFFS_FMT_HEX);
+		CHECK_EQ(bpffs_btf_key_fmt(b, ids.u32, 8, BPFFS_FMT_HEX), BPFFS_FMT_HEX);
+	}
+
+	TEST("type names read like C") {
+		CHECK(!strcmp(bpffs_btf_type_name(b, ids.td_u32, buf, sizeof(buf)), "__u32"));
+		CHECK(!strcmp(bpffs_btf_type_name(b, ids.stats, buf, sizeof(buf)), "struct proto_stats"));
+		CHECK(!strcmp(bpffs_btf_type_name(b, ids.carr, buf, sizeof(buf)), "char[8]"));
+		CHECK(!strcmp(bpffs_btf_type_name(b, ids.sec, buf, sizeof(buf)), "datasec .data"));
+		CHECK(!strcmp(bpffs_btf_type_name(b, 0, buf, sizeof(buf)), "void"));
+	}
+
+	TEST("deeply nested hostile text is refused, not recursed into") {
+		char deep[4096];
+
+		memset(deep, '[', sizeof(deep) - 1);
+		deep[sizeof(deep) - 1] = '\0';
+		CHECK_EQ(parse(b, ids.u8arr, deep, r2.raw, 3), -EINVAL);
+	}
+
+	btf__free(b);
+	return harness_done();
+}

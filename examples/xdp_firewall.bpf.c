@@ -4,8 +4,9 @@
  * an LPM trie filled from the shell, counts passes and drops per verdict.
  *
  *   cp xdp_firewall.bpf.o MNT/progs/
- *   echo 1 > MNT/maps/blocked/10.0.0.0/8   (key: prefix; value: any u32)
- *   cat MNT/maps/verdicts/1                 (drops)
+ *   echo 1 > MNT/maps/blocked/080000000a000000   (key: prefixlen 8 as a little-endian
+ *                                                 u32, then 10.0.0.0; value: any u32)
+ *   cat MNT/maps/verdicts/1                       (drops)
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>

@@ -484,7 +484,7 @@ static int map_dir_readdir(struct bpffs_node *dir, struct bpffs_file *file, off_
 			goto out;
 		off = 1;
 	}
-	if (!map->key_size) {
+	if (bpffs_map_special_only(map)) {
 		bpffs_map_special_readdir(map, off, fill, ctx);
 		goto out;
 	}

@@ -23,11 +23,13 @@ int bpffs_fs_map_fmt_set(struct bpffs_fs *fs, struct bpffs_map *map, struct bpff
  * Special maps (map_special.c): extra files of a map's directory (ringbuf
  * "stream", queue/stack "push", "pop", "peek"). Lookup returns 0 and the
  * child, or -ENOENT when @name is not one; readdir lists them with cookies
- * from 1 (after .info) for maps without keys, returning 1 when @fill is full.
+ * from 1 (after .info), returning 1 when @fill is full.
  */
 int bpffs_map_special_lookup(struct bpffs_node *dir, const char *name, struct bpffs_child *out);
 int bpffs_map_special_readdir(const struct bpffs_map *map, off_t off, bpffs_fill_fn fill,
 			      void *ctx);
+/* Maps listed by their special files only (no keys, or perf event arrays). */
+bool bpffs_map_special_only(const struct bpffs_map *map);
 
 /*
  * Object maps (map_slots.c): PROG_ARRAY and map-in-map entries hold names

@@ -4,6 +4,9 @@
  *   ringbuf        stream   reading consumes records, one per line as hex
  *                           bytes; blocks when empty (stream.c policy), so
  *                           `cat stream` follows the ring live; poll works
+ *   perf_event_array stream the same over the rings of every CPU slot
+ *                           (opened by the first reader), with a line
+ *                           "[lost N records on index I]" for overflows
  *   queue, stack   push     each line written pushes one value (E2BIG when full)
  *                  pop      opening it pops one value and reads it (ENOENT when empty)
  *                  peek     like pop, without removing the value
@@ -14,11 +17,14 @@
 #include <linux/bpf.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "map_internal.h"
 #include "../maps/maps.h"
+
+#define PERF_RING_SIZE (64u * 1024)
 
 static void special_destroy(struct bpffs_node *node)
 {
@@ -36,8 +42,11 @@ struct stream_file {
 	char *text;
 	size_t len, pos, cap;
 	size_t want;		/* stop consuming once this much text is pending */
+	bool more;		/* the last consume stopped early: records remain */
 	int err;
 	struct bpffs_map *map;	/* borrowed: the node holds a reference */
+	u32 nrings, next;	/* perf event arrays: rings opened, next to read */
+	u64 *lost_seen;		/* perf event arrays: lost counts reported so far */
 	pthread_mutex_t lock;	/* protects the fields below */
 	pthread_cond_t cond;	/* a notify was set, or stop */
 	void (*notify)(void *arg, bool ready);
@@ -46,9 +55,43 @@ struct stream_file {
 	pthread_t watcher;
 };
 
+/*
+ * A perf event array's stream opens the rings of indices 0 .. min(entries,
+ * CPU slots) - 1 (those BPF_F_CURRENT_CPU reaches) if nobody did; they stay
+ * open while the map lives (rm maps/NAME/INDEX closes one).
+ */
+static int perf_rings_open(struct stream_file *sf)
+{
+	struct bpffs_map *map = sf->map;
+	u32 i, n = map->max_entries < bpffs_nr_cpus() ? map->max_entries : bpffs_nr_cpus();
+	int err;
+
+	sf->lost_seen = calloc(n ? n : 1, sizeof(u64));
+	if (!sf->lost_seen)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		err = bpffs_perf_event_array_open(map, i, PERF_RING_SIZE);
+		if (err && err != -EEXIST)
+			return err;
+		sf->lost_seen[i] = bpffs_perf_event_lost(map, i);
+	}
+	sf->nrings = n;
+	return 0;
+}
+
+static void stream_free(struct stream_file *sf)
+{
+	pthread_cond_destroy(&sf->cond);
+	pthread_mutex_destroy(&sf->lock);
+	free(sf->lost_seen);
+	free(sf->text);
+	free(sf);
+}
+
 static int stream_open(struct bpffs_file *file)
 {
 	struct stream_file *sf;
+	int err = 0;
 
 	if ((file->flags & O_ACCMODE) != O_RDONLY)
 		return -EACCES;
@@ -58,6 +101,12 @@ static int stream_open(struct bpffs_file *file)
 	sf->map = file->node->obj;
 	pthread_mutex_init(&sf->lock, NULL);
 	pthread_cond_init(&sf->cond, NULL);
+	if (sf->map->map_type == BPF_MAP_TYPE_PERF_EVENT_ARRAY)
+		err = perf_rings_open(sf);
+	if (err) {
+		stream_free(sf);
+		return err;
+	}
 	file->priv = sf;
 	return 0;
 }
@@ -79,15 +128,47 @@ static void stream_release(struct bpffs_file *file)
 		pthread_join(sf->watcher, NULL);
 	if (notify)
 		notify(sf->notify_arg, false);
-	pthread_cond_destroy(&sf->cond);
-	pthread_mutex_destroy(&sf->lock);
-	free(sf->text);
-	free(sf);
+	stream_free(sf);
 }
 
-static bool ring_has_data(struct bpffs_map *map)
+/* Perf rings: wait up to @ms for one of their wake-up fds; true if one fired. */
+static bool perf_wait(struct stream_file *sf, int ms)
 {
-	return bpffs_ringbuf_query(map, BPF_RB_AVAIL_DATA) > 0;
+	struct pollfd *p = calloc(sf->nrings ? sf->nrings : 1, sizeof(*p));
+	bool ready = false;
+	u32 i, n = 0;
+
+	if (!p)
+		return false;
+	for (i = 0; i < sf->nrings; i++) {
+		int fd = bpffs_perf_event_poll_fd(sf->map, i);
+
+		if (fd >= 0)
+			p[n++] = (struct pollfd){ .fd = fd, .events = POLLIN };
+	}
+	if (n)
+		ready = poll(p, n, ms) > 0;
+	else if (ms)
+		poll(NULL, 0, ms);
+	free(p);
+	return ready;
+}
+
+static bool ring_has_data(struct stream_file *sf)
+{
+	if (sf->more)
+		return true;
+	if (sf->map->map_type == BPF_MAP_TYPE_RINGBUF)
+		return bpffs_ringbuf_query(sf->map, BPF_RB_AVAIL_DATA) > 0;
+	return perf_wait(sf, 0);
+}
+
+static void ring_wait(struct stream_file *sf)
+{
+	if (sf->map->map_type == BPF_MAP_TYPE_RINGBUF)
+		bpffs_stream_wait_fd(bpffs_ringbuf_poll_fd(sf->map));
+	else
+		perf_wait(sf, BPFFS_STREAM_WAIT_MS);
 }
 
 /* Waits in short slices, so release (stop) is noticed within one. */
@@ -102,7 +183,7 @@ static void *stream_watch(void *arg)
 			pthread_cond_wait(&sf->cond, &sf->lock);
 			continue;
 		}
-		if (ring_has_data(sf->map)) {
+		if (ring_has_data(sf)) {
 			notify = sf->notify;
 			sf->notify = NULL;
 			pthread_mutex_unlock(&sf->lock);
@@ -111,7 +192,7 @@ static void *stream_watch(void *arg)
 			continue;
 		}
 		pthread_mutex_unlock(&sf->lock);
-		bpffs_stream_wait_fd(bpffs_ringbuf_poll_fd(sf->map));
+		ring_wait(sf);
 		pthread_mutex_lock(&sf->lock);
 	}
 	pthread_mutex_unlock(&sf->lock);
@@ -125,7 +206,7 @@ static unsigned stream_poll(struct bpffs_file *file, void (*notify)(void *arg, b
 	void (*old)(void *, bool) = NULL;
 	void *old_arg = NULL;
 
-	if (sf->len > sf->pos || ring_has_data(sf->map))
+	if (sf->len > sf->pos || ring_has_data(sf))
 		return POLLIN | POLLRDNORM;
 	if (!notify)
 		return 0;
@@ -143,12 +224,9 @@ static unsigned stream_poll(struct bpffs_file *file, void (*notify)(void *arg, b
 	return 0;
 }
 
-/* bpffs_ringbuf_cb: one record -> one line; 1 stops once enough is pending. */
-static int stream_record(void *arg, const void *data, u32 size)
+/* Room for @need more bytes of text. */
+static int stream_reserve(struct stream_file *sf, size_t need)
 {
-	struct stream_file *sf = arg;
-	size_t need = (size_t)size * 3 + 32;
-
 	if (sf->len + need > sf->cap) {
 		size_t cap = sf->cap ? sf->cap : 4096;
 		char *p;
@@ -163,9 +241,55 @@ static int stream_record(void *arg, const void *data, u32 size)
 		sf->text = p;
 		sf->cap = cap;
 	}
+	return 0;
+}
+
+/* bpffs_ringbuf_cb: one record -> one line; 1 stops once enough is pending. */
+static int stream_record(void *arg, const void *data, u32 size)
+{
+	struct stream_file *sf = arg;
+	int err = stream_reserve(sf, (size_t)size * 3 + 32);
+
+	if (err)
+		return err;
 	sf->len += bpffs_render_value(data, size, BPFFS_FMT_HEX, sf->text + sf->len,
 				      sf->cap - sf->len);
-	return sf->len >= sf->want ? 1 : 0;
+	sf->more = sf->len >= sf->want;
+	return sf->more ? 1 : 0;
+}
+
+/* Perf rings, round robin from where the last read stopped; losses first. */
+static long perf_consume(struct stream_file *sf)
+{
+	long got = 0, n;
+	u32 k, i;
+
+	for (k = 0; k < sf->nrings && !sf->more && !sf->err; k++) {
+		u64 lost;
+
+		i = (sf->next + k) % sf->nrings;
+		lost = bpffs_perf_event_lost(sf->map, i);
+		if (lost > sf->lost_seen[i] && !stream_reserve(sf, 64)) {
+			sf->len += (size_t)snprintf(sf->text + sf->len, sf->cap - sf->len,
+						    "[lost %llu records on index %u]\n",
+						    (unsigned long long)(lost - sf->lost_seen[i]), i);
+			sf->lost_seen[i] = lost;
+		}
+		n = bpffs_perf_event_consume(sf->map, i, stream_record, sf);
+		if (n > 0)
+			got += n;
+	}
+	sf->next = sf->nrings ? (sf->next + k) % sf->nrings : 0;
+	return got;
+}
+
+static long stream_consume(struct stream_file *sf)
+{
+	sf->more = false;
+	sf->err = 0;
+	if (sf->map->map_type == BPF_MAP_TYPE_RINGBUF)
+		return bpffs_ringbuf_consume(sf->map, stream_record, sf);
+	return perf_consume(sf);
 }
 
 static ssize_t stream_take(struct stream_file *sf, char *buf, size_t size)
@@ -184,7 +308,6 @@ static ssize_t stream_take(struct stream_file *sf, char *buf, size_t size)
 static ssize_t stream_read(struct bpffs_file *file, char *buf, size_t size, off_t off)
 {
 	struct stream_file *sf = file->priv;
-	struct bpffs_map *map = file->node->obj;
 	long got;
 	int wait;
 
@@ -192,8 +315,7 @@ static ssize_t stream_read(struct bpffs_file *file, char *buf, size_t size, off_
 		if (sf->len > sf->pos)
 			return stream_take(sf, buf, size);
 		sf->want = size;
-		sf->err = 0;
-		got = bpffs_ringbuf_consume(map, stream_record, sf);
+		got = stream_consume(sf);
 		if (sf->len > sf->pos)
 			continue;
 		if (got < 0 && got != -ENOMEM)
@@ -203,7 +325,7 @@ static ssize_t stream_read(struct bpffs_file *file, char *buf, size_t size, off_
 		wait = bpffs_stream_may_wait(file);
 		if (wait != 1)
 			return wait;
-		bpffs_stream_wait_fd(bpffs_ringbuf_poll_fd(map));
+		ring_wait(sf);
 	}
 }
 
@@ -375,6 +497,7 @@ static const struct special_file *special_files(const struct bpffs_map *map)
 {
 	switch (map->map_type) {
 	case BPF_MAP_TYPE_RINGBUF:
+	case BPF_MAP_TYPE_PERF_EVENT_ARRAY:
 		return ringbuf_files;
 	case BPF_MAP_TYPE_QUEUE:
 	case BPF_MAP_TYPE_STACK:
@@ -397,6 +520,11 @@ int bpffs_map_special_lookup(struct bpffs_node *dir, const char *name, struct bp
 		return 0;
 	}
 	return -ENOENT;
+}
+
+bool bpffs_map_special_only(const struct bpffs_map *map)
+{
+	return !map->key_size || map->map_type == BPF_MAP_TYPE_PERF_EVENT_ARRAY;
 }
 
 int bpffs_map_special_readdir(const struct bpffs_map *map, off_t off, bpffs_fill_fn fill,

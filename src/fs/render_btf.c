@@ -70,36 +70,58 @@ static void put_bits(u8 *p, u32 bit_off, u32 nbits, u64 v)
 
 /* ---- which types we show -------------------------------------------------- */
 
-static bool type_ok(const struct btf *btf, u32 id, int depth)
+/*
+ * Everything under type @id can be shown and stays inside its own size (the
+ * BTF comes from a file: libbpf checks type ids, not member offsets). @budget
+ * bounds the walk for a hostile BTF that nests wide structs many times.
+ */
+static bool type_ok(const struct btf *btf, u32 id, int depth, int *budget);
+
+static bool member_ok(const struct btf *btf, const struct btf_type *t, u16 i, int depth,
+		      int *budget)
+{
+	const struct btf_member *m = btf_members(t) + i;
+	u32 off = btf_member_bit_offset(t, i), bf = btf_member_bitfield_size(t, i), mid = m->type;
+	const struct btf_type *mt = resolve(btf, &mid);
+	s64 msz = btf__resolve_size(btf, m->type);
+
+	if (!mt || msz < 0 || !type_ok(btf, m->type, depth + 1, budget))
+		return false;
+	if (bf)
+		return bf <= 64 && (btf_is_int(mt) || btf_is_any_enum(mt)) &&
+		       (u64)off + bf <= (u64)t->size * 8;
+	return off % 8 == 0 && (u64)off / 8 + (u64)msz <= t->size;
+}
+
+static bool type_ok(const struct btf *btf, u32 id, int depth, int *budget)
 {
 	const struct btf_type *t = resolve(btf, &id);
-	const struct btf_var_secinfo *vs;
-	const struct btf_member *m;
+	u32 bits;
 	u16 i;
 
-	if (!t || depth > BTF_MAX_DEPTH)
+	if (!t || depth > BTF_MAX_DEPTH || --*budget < 0)
 		return false;
-	if (btf_is_int(t))
-		return btf_int_bits(t) <= 64 || (t->size == 16 && !btf_int_offset(t));
+	if (btf_is_int(t)) {
+		bits = btf_int_bits(t);
+		if (t->size == 16 && bits == 128 && !btf_int_offset(t))
+			return true;
+		return (t->size == 1 || t->size == 2 || t->size == 4 || t->size == 8) &&
+		       bits >= 1 && bits <= 64 && btf_int_offset(t) + bits <= t->size * 8;
+	}
 	if (btf_is_ptr(t) || btf_is_any_enum(t))
 		return t->size >= 1 && t->size <= 8;
 	if (btf_is_float(t))
 		return t->size == 4 || t->size == 8;
 	if (btf_is_array(t))
-		return type_ok(btf, btf_array(t)->type, depth + 1);
+		return btf__resolve_size(btf, btf_array(t)->type) > 0 &&
+		       type_ok(btf, btf_array(t)->type, depth + 1, budget);
 	if (btf_is_composite(t)) {
-		for (i = 0, m = btf_members(t); i < btf_vlen(t); i++, m++)
-			if (!type_ok(btf, m->type, depth + 1))
+		for (i = 0; i < btf_vlen(t); i++)
+			if (!member_ok(btf, t, i, depth, budget))
 				return false;
 		return true;
 	}
-	if (btf_is_datasec(t)) {
-		for (i = 0, vs = btf_var_secinfos(t); i < btf_vlen(t); i++, vs++)
-			if (!type_ok(btf, vs->type, depth + 1))
-				return false;
-		return true;
-	}
-	return false;
+	return false;	/* DATASEC only at the top: datasec_ok() */
 }
 
 /*
@@ -107,7 +129,7 @@ static bool type_ok(const struct btf *btf, u32 id, int depth)
  * up from the symbol table at open): accept it when its variables lie one
  * after the other inside the map's @size bytes, so the offsets are real.
  */
-static bool datasec_ok(const struct btf *btf, const struct btf_type *t, u32 size)
+static bool datasec_ok(const struct btf *btf, const struct btf_type *t, u32 size, int *budget)
 {
 	const struct btf_var_secinfo *vs = btf_var_secinfos(t);
 	u64 end = 0;
@@ -117,7 +139,8 @@ static bool datasec_ok(const struct btf *btf, const struct btf_type *t, u32 size
 		return false;
 	for (i = 0; i < btf_vlen(t); i++, vs++) {
 		if ((u64)vs->offset < end || (u64)vs->offset + vs->size > size ||
-		    btf__resolve_size(btf, vs->type) != (s64)vs->size)
+		    btf__resolve_size(btf, vs->type) != (s64)vs->size ||
+		    !type_ok(btf, vs->type, 1, budget))
 			return false;
 		end = (u64)vs->offset + vs->size;
 	}
@@ -127,6 +150,7 @@ static bool datasec_ok(const struct btf *btf, const struct btf_type *t, u32 size
 bool bpffs_btf_fits(const struct btf *btf, u32 id, u32 size)
 {
 	const struct btf_type *t;
+	int budget = 1 << 16;
 	s64 sz;
 
 	if (!btf || !id)
@@ -135,9 +159,9 @@ bool bpffs_btf_fits(const struct btf *btf, u32 id, u32 size)
 	if (!t)
 		return false;
 	if (btf_is_datasec(t))
-		return datasec_ok(btf, t, size) && type_ok(btf, id, 0);
+		return datasec_ok(btf, t, size, &budget);
 	sz = btf__resolve_size(btf, id);
-	return sz == (s64)size && type_ok(btf, id, 0);
+	return sz == (s64)size && type_ok(btf, id, 0, &budget);
 }
 
 enum bpffs_fmt bpffs_btf_key_fmt(const struct btf *btf, u32 id, u32 size, enum bpffs_fmt dflt)

@@ -201,7 +201,8 @@ static int run_raw(struct bpffs_prog *prog, u32 ctx_size, const void *in, size_t
 	if (!ctx)
 		return -ENOMEM;
 	for (u32 i = 0; i < repeat; i++) {
-		memcpy(ctx, in, len);
+		if (len)	/* @in may be NULL when empty */
+			memcpy(ctx, in, len);
 		memset(ctx + len, 0, ctx_size - len);
 		ret = run_once(prog, ctx, ctx_size, false, rc, &res->duration_ns);
 		res->runs++;

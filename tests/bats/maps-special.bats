@@ -208,6 +208,15 @@ map_u64() {
 	assert_line "00 01 00 00"
 }
 
+@test "a perf event array lists only .info and stream; an empty stream is EAGAIN non-blocking" {
+	mkmap pe1 'type=perf_event_array key=4 value=4 max_entries=4'
+	run -0 ls -A "$MNT/maps/pe1"
+	assert_output "$(printf '.info\nstream')"
+	run -1 dd if="$MNT/maps/pe1/stream" iflag=nonblock bs=4096 count=1
+	assert_output --partial "Resource temporarily unavailable"
+	run -124 timeout 0.5 cat "$MNT/maps/pe1/stream"
+}
+
 @test "the stream is read-only" {
 	mkmap rb3 'type=ringbuf max_entries=4096'
 	run -1 bash -c "echo x > '$MNT/maps/rb3/stream'"

@@ -18,6 +18,8 @@ cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
 T=${FUZZ_TIME:-60}
 fail=0
+# tools built with sanitizers (make fuzz SAN=...): any report is a failure
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 
 libfuzz() {	# NAME SEEDDIR...
 	local name=$1 dir="$BUILD/fuzz/$1"

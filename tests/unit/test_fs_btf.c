@@ -24,6 +24,7 @@ struct rec {
 
 static struct {
 	u32 u32, td_u32, u64, s32, chr, u8, bl, stats, carr, u8arr, rec, color, sec, uni;
+	u32 bad_wide, bad_bits, bad_sec;
 } ids;
 
 static struct btf *build(void)
@@ -62,6 +63,14 @@ static struct btf *build(void)
 	ids.uni = btf__add_union(b, "u", 4);
 	btf__add_field(b, "i", ids.s32, 0, 0);
 	btf__add_field(b, "c", ids.color, 0, 0);
+	/* damaged layouts, as a hostile object file could carry them */
+	ids.bad_wide = btf__add_struct(b, "bad_wide", 4);
+	btf__add_field(b, "x", ids.u64, 0, 0);		/* 8 bytes in a 4-byte struct */
+	ids.bad_bits = btf__add_struct(b, "bad_bits", 4);
+	btf__add_field(b, "x", ids.u32, 30, 5);		/* bits 30..34 of 32 */
+	ids.bad_sec = btf__add_datasec(b, ".bss", 0);
+	btf__add_datasec_var_info(b, v1, 0, 8);
+	btf__add_datasec_var_info(b, v2, 0, 4);		/* overlaps: offsets not fixed up */
 	return b;
 }
 
@@ -221,6 +230,13 @@ int main(void)
 		CHECK(!bpffs_btf_fits(b, 9999, 4));
 		CHECK(!bpffs_btf_fits(NULL, ids.u32, 4));
 		CHECK_EQ(bpffs_btf_parse(b, ids.stats, "{}", 2, stats, 8), -EINVAL);
+	}
+
+	TEST("damaged layouts are not used (the map stays hex), never read out of bounds") {
+		CHECK(!bpffs_btf_fits(b, ids.bad_wide, 4));
+		CHECK(!bpffs_btf_fits(b, ids.bad_bits, 4));
+		CHECK(!bpffs_btf_fits(b, ids.bad_sec, 12));
+		CHECK_EQ(bpffs_btf_parse(b, ids.bad_wide, "{}", 2, &v32, 4), -EINVAL);
 	}
 
 	TEST("integer and enum keys are decimal, struct keys stay hex") {

@@ -213,6 +213,47 @@ int main(void)
 		CHECK_EQ(open_at(fs, rb.ino, "stream", O_WRONLY, &f), -EACCES);
 	}
 
+	TEST("perf event array: stream opens the rings, reads records of every index and losses") {
+		struct bpffs_entry pe;
+		struct bpffs_map *map;
+		static u8 big[8192];
+		char *all = malloc(1 << 20);
+		size_t used = 0;
+		ssize_t n = 0;
+		u32 a = 0x11223344, b = 0x55667788;
+		int i, lost = 0;
+
+		CHECK(all != NULL);
+		CHECK_EQ(mkmap(fs, maps.ino, "pe", "type=perf_event_array key=4 value=4 max_entries=4",
+			       &pe), 0);
+		CHECK_EQ(list_dir(fs, pe.ino, &nm), 0);
+		CHECK(!strcmp(nm.buf, ". .. .info stream "));
+		map = bpffs_registry_get_map(fs->reg, "pe");
+		CHECK(map != NULL);
+		CHECK_EQ(bpffs_perf_event_output(map, 1, &a, sizeof(a)), -ENOENT);	/* no reader yet */
+		CHECK_EQ(open_at(fs, pe.ino, "stream", O_RDONLY | O_NONBLOCK, &f), 0);
+		CHECK_EQ(bpffs_fs_read(f, all, 4096, 0), -EAGAIN);
+		CHECK_EQ(bpffs_perf_event_output(map, 1, &a, sizeof(a)), 0);
+		CHECK_EQ(bpffs_perf_event_output(map, 3, &b, sizeof(b)), 0);
+		for (i = 0; i < 10; i++)
+			lost += bpffs_perf_event_output(map, 0, big, sizeof(big)) == -ENOSPC;
+		CHECK(lost > 0);
+		while (all && (n = bpffs_fs_read(f, all + used, 4096, 0)) > 0)
+			used += (size_t)n;
+		CHECK_EQ(n, -EAGAIN);
+		if (all) {
+			all[used] = '\0';
+			CHECK_STR_CONTAINS(all, "44 33 22 11\n");
+			CHECK_STR_CONTAINS(all, "88 77 66 55\n");
+			snprintf(buf, sizeof(buf), "[lost %d records on index 0]\n", lost);
+			CHECK_STR_CONTAINS(all, buf);
+		}
+		bpffs_fs_release(f);
+		free(all);
+		bpffs_map_put(map);
+		bpffs_node_forget(fs, pe.ino, 1);
+	}
+
 	TEST("queue: values pushed through push pop through the API and back") {
 		struct bpffs_map *map;
 		u32 v = 0;

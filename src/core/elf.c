@@ -175,6 +175,10 @@ static int elf_check_header(struct elf_ctx *ctx)
 	/* e_machine 0 comes from very old LLVM; the kernel's loaders accept it */
 	if (ehdr.e_machine != EM_BPF && ehdr.e_machine != EM_NONE)
 		return elf_err(ctx, -EINVAL, "ELF machine %u is not BPF (247)", ehdr.e_machine);
+	/* libelf trusts e_shentsize: a wrong one shifts every section header read */
+	if (ehdr.e_shnum && ehdr.e_shentsize != sizeof(Elf64_Shdr))
+		return elf_err(ctx, -EINVAL, "section header entry size %u, expected %zu",
+			       ehdr.e_shentsize, sizeof(Elf64_Shdr));
 	if (elf_getshdrnum(ctx->elf, &ctx->shnum) || elf_getshdrstrndx(ctx->elf, &ctx->shstrndx))
 		return elf_err(ctx, -EINVAL, "section header table out of bounds: %s",
 			       elf_errmsg(-1));
@@ -361,9 +365,15 @@ static int elf_func_symbols(struct elf_ctx *ctx)
 		if (type != STT_FUNC && !(type == STT_NOTYPE &&
 					  GELF_ST_BIND(sym.st_info) == STB_GLOBAL))
 			continue;
+		if (sym.st_shndx >= ctx->shnum && sym.st_shndx < SHN_LORESERVE)
+			return elf_err(ctx, -EINVAL, "function symbol %u refers to section %u of %zu",
+				       i, sym.st_shndx, ctx->shnum);
 		code = elf_code_by_shndx(ctx, sym.st_shndx);
 		if (!code)
 			continue;
+		if (!*name)	/* st_name outside the string table, or empty */
+			return elf_err(ctx, -EINVAL, "function symbol %u has no name (st_name %u)",
+				       i, sym.st_name);
 		if (sym.st_value % 8 || sym.st_value / 8 >= code->cnt || sym.st_size % 8 ||
 		    sym.st_size / 8 > code->cnt - sym.st_value / 8)
 			return elf_err(ctx, -EINVAL,

@@ -643,7 +643,8 @@ static int parse_float(struct cur *c, const struct btf_type *t, u8 *p)
 	float f;
 
 	skip_ws(c);
-	while (c->p + n < c->end && n < sizeof(tmp) - 1 && strchr("+-.0123456789eExXabcdefABCDEFinftyINFTYnN", c->p[n]))
+	while (c->p + n < c->end && n < sizeof(tmp) - 1 && c->p[n] &&
+	       strchr("+-.0123456789eExXabcdefABCDEFinftyINFTYnN", c->p[n]))
 		n++;
 	memcpy(tmp, c->p, n);
 	tmp[n] = '\0';
@@ -666,6 +667,7 @@ static int parse_array(struct cur *c, const struct btf *btf, const struct btf_ty
 	u32 esz = (u32)btf__resolve_size(btf, a->type), i = 0;
 	int err;
 
+	memset(p, 0, (size_t)a->nelems * esz);	/* what is not given is zero */
 	skip_ws(c);
 	if (c->p < c->end && *c->p == '"' && is_char(btf, a->type))
 		return parse_string(c, p, a->nelems) < 0 ? -EINVAL : 0;
@@ -736,6 +738,7 @@ static int parse_object(struct cur *c, const struct btf *btf, const struct btf_t
 
 	if (!eat(c, '{'))
 		return -EINVAL;
+	memset(p, 0, t->size);	/* missing members are zero (a DATASEC's size may be 0) */
 	if (eat(c, '}'))
 		return 0;
 	do {

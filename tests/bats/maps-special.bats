@@ -116,6 +116,24 @@ map_u64() {
 	assert_output "42"
 }
 
+@test "four shells pushing at once: every value is popped exactly once" {
+	mkmap q5 'type=queue value=u32 max_entries=1024'
+	for w in 1 2 3 4; do
+		( for i in $(seq 50); do echo $((w * 1000 + i)) >"$MNT/maps/q5/push"; done ) &
+	done
+	wait
+	out="$BATS_TEST_TMPDIR/popped"
+	while cat "$MNT/maps/q5/pop" 2>/dev/null; do :; done >"$out"
+	run -0 wc -l <"$out"
+	assert_output "200"
+	run -0 bash -c "sort -n '$out' | uniq | wc -l"
+	assert_output "200"
+	# each writer's values come out in the order it pushed them
+	for w in 1 2 3 4; do
+		run -0 bash -c "awk '\$1 > $w*1000 && \$1 < ($w+1)*1000' '$out' | sort -c -n"
+	done
+}
+
 # ---- ring buffer stream ------------------------------------------------------
 
 @test "a ring buffer map shows a stream file; reading it empty with O_NONBLOCK is EAGAIN" {

@@ -33,6 +33,9 @@ static const struct {
 	{ "cilium-examples/tcprtt_sockops_bpf_bpfel.o", "CO-RE relocation against kernel type" },
 	{ "invalid/806cc077e56f0ec32236c99055714f63649e7a38", "section header" },
 	{ "invalid/badsymsize.o", "bad symtab link" },
+	/* function symbols pointing at section 38 of a 30-section file */
+	{ "invalid/58087ea4ff41695f3186d628a3250b26dc8d237a", "refers to section" },
+	{ "invalid/ab3408afd06d68dd7e73bf21bde38350d9751a78", "refers to section" },
 };
 
 struct inv_row {

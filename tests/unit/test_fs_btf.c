@@ -163,6 +163,9 @@ int main(void)
 		CHECK(roundtrip(b, ids.carr, r.name, 8, "[97, 98, 0, 99, 100, 0, 0, 0]"));
 		CHECK_EQ(parse(b, ids.carr, "\"123456789\"", buf, 8), -EINVAL);	/* too long */
 		CHECK_EQ(parse(b, ids.carr, "\"12345678\"", buf, 8), 0);	/* fills it */
+		memset(&r, 0, sizeof(r));
+		CHECK_EQ(parse(b, ids.rec, "{\"name\": \"abcdef\", \"name\": \"x\"}", &r, sizeof(r)), 0);
+		CHECK(!memcmp(r.name, "x\0\0\0\0\0\0\0", 8));	/* the last one, whole */
 	}
 
 	TEST("signed ints keep their sign and their range") {
@@ -261,6 +264,31 @@ int main(void)
 		memset(deep, '[', sizeof(deep) - 1);
 		deep[sizeof(deep) - 1] = '\0';
 		CHECK_EQ(parse(b, ids.u8arr, deep, r2.raw, 3), -EINVAL);
+	}
+
+	TEST("every prefix and every one-byte change of a value parses or is -EINVAL") {
+		static const char punct[] = "{}[]\":,-x0 \\";
+		char *text = NULL, mut[256];
+		size_t len = 0, i, j;
+		int bad = 0, err;
+
+		memset(&r, 0, sizeof(r));
+		strcpy(r.name, "lo");
+		r.delta = -1;
+		r.mode = 3;
+		CHECK_EQ(bpffs_btf_render(b, ids.rec, &r, &text, &len), 0);
+		for (i = 0; text && i < len && len < sizeof(mut); i++) {
+			err = bpffs_btf_parse(b, ids.rec, text, i, &r2, sizeof(r2));
+			bad += err != 0 && err != -EINVAL;
+			for (j = 0; j < sizeof(punct) - 1; j++) {
+				memcpy(mut, text, len);
+				mut[i] = punct[j];
+				err = bpffs_btf_parse(b, ids.rec, mut, len, &r2, sizeof(r2));
+				bad += err != 0 && err != -EINVAL;
+			}
+		}
+		CHECK_EQ(bad, 0);
+		free(text);
 	}
 
 	btf__free(b);

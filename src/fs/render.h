@@ -73,10 +73,10 @@ int bpffs_parse_map_spec(const char *text, size_t len, struct bpffs_map_attr *at
  * in decimal (bool as true/false, __int128 as a "0x..." string), structs,
  * unions and DATASECs as objects (anonymous members inline), char arrays as
  * strings when nothing follows the first NUL but zeros, other arrays as
- * lists, enums as numbers. Parsing takes that text back, plus 0x numbers,
- * enumerator names, members in any order (missing ones zero), short arrays
- * and strings; anything else is -EINVAL. A key of an integer or enum type
- * is named in decimal.
+ * lists, enums by enumerator name (a number when none matches). Parsing
+ * takes that text back, plus numbers (decimal or 0x) for enums too, members
+ * in any order (missing ones zero), short arrays and strings; anything else
+ * is -EINVAL. A key of an integer or enum type is named in decimal.
  */
 struct btf;
 /* True if type @id of @btf is @size bytes and every part of it can be shown. */

@@ -3,9 +3,9 @@
  * Typed text views of map keys and values from the BTF of the object that
  * made the map, in the JSON form bpftool prints (see render.h): integers in
  * decimal, structs, unions and DATASECs as objects, char arrays as strings,
- * other arrays as lists, enums as numbers. The parser takes back what the
- * renderer prints, plus 0x numbers, members in any order (missing ones are
- * zero) and short arrays and strings. Pure functions on bytes and libbpf's
+ * other arrays as lists, enums by enumerator name. The parser takes back what
+ * the renderer prints, plus 0x numbers, members in any order (missing ones
+ * are zero) and short arrays and strings. Pure functions on bytes and libbpf's
  * read-only BTF; tests/unit/test_fs_btf.c checks the round trips.
  */
 #include <ctype.h>
@@ -308,6 +308,45 @@ static bool as_string(const u8 *p, u32 n)
 static void render_type(struct sbuf *sb, const struct btf *btf, u32 id, const u8 *p,
 			u32 bit_off, u32 bitfield);
 
+/* Enumerator @i of enum @t: its name, and its value cut to @bits. */
+static const char *enumerator(const struct btf *btf, const struct btf_type *t, u16 i, u32 bits,
+			      u64 *val)
+{
+	u64 mask = bits >= 64 ? ~0ull : (1ull << bits) - 1;
+	const struct btf_enum64 *e64;
+
+	if (btf_is_enum(t)) {
+		*val = (u64)(s64)btf_enum(t)[i].val & mask;
+		return btf__name_by_offset(btf, btf_enum(t)[i].name_off);
+	}
+	e64 = (const struct btf_enum64 *)(t + 1) + i;
+	*val = ((u64)e64->val_hi32 << 32 | e64->val_lo32) & mask;
+	return btf__name_by_offset(btf, e64->name_off);
+}
+
+/* An enum's value by its enumerator's name, as bpftool does; else the number. */
+static void render_enum(struct sbuf *sb, const struct btf *btf, const struct btf_type *t,
+			u64 v, u32 bits)
+{
+	const char *name;
+	u64 ev;
+	u16 i;
+
+	for (i = 0; i < btf_vlen(t); i++) {
+		name = enumerator(btf, t, i, bits, &ev);
+		if (ev == v && name && *name) {
+			sb_quoted(sb, (const u8 *)name, strlen(name));
+			return;
+		}
+	}
+	if (btf_kflag(t) && bits < 64 && (v >> (bits - 1) & 1))
+		sb_printf(sb, "%lld", (long long)(v | ~0ull << bits));
+	else if (btf_kflag(t))
+		sb_printf(sb, "%lld", (long long)v);
+	else
+		sb_printf(sb, "%llu", (unsigned long long)v);
+}
+
 static void render_members(struct sbuf *sb, const struct btf *btf, const struct btf_type *t,
 			   const u8 *p, bool *first)
 {
@@ -371,16 +410,12 @@ static void render_type(struct sbuf *sb, const struct btf *btf, u32 id, const u8
 	}
 	if (btf_is_int(t)) {
 		render_int(sb, t, p, bit_off, bitfield);
-	} else if (btf_is_any_enum(t) || btf_is_ptr(t)) {
+	} else if (btf_is_any_enum(t)) {
 		u32 bits = bitfield ? bitfield : t->size * 8;
-		u64 v = get_bits(p, bit_off, bits);
 
-		if (btf_is_any_enum(t) && btf_kflag(t) && bits < 64 && (v >> (bits - 1) & 1))
-			sb_printf(sb, "%lld", (long long)(v | ~0ull << bits));
-		else if (btf_is_any_enum(t) && btf_kflag(t))
-			sb_printf(sb, "%lld", (long long)v);
-		else
-			sb_printf(sb, "%llu", (unsigned long long)v);
+		render_enum(sb, btf, t, get_bits(p, bit_off, bits), bits);
+	} else if (btf_is_ptr(t)) {
+		sb_printf(sb, "%llu", (unsigned long long)get_bits(p, 0, t->size * 8));
 	} else if (btf_is_float(t)) {
 		double d;
 		float f;
@@ -602,22 +637,24 @@ static int parse_enum(struct cur *c, const struct btf *btf, const struct btf_typ
 {
 	u32 bits = bitfield ? bitfield : t->size * 8;
 	char name[128];
+	const char *en;
 	u64 v;
 	int n;
 	u16 i;
 
 	skip_ws(c);
-	if (c->p < c->end && *c->p == '"' && btf_is_enum(t)) {	/* an enumerator's name */
+	if (c->p < c->end && *c->p == '"') {	/* an enumerator's name */
 		n = parse_string(c, (u8 *)name, sizeof(name) - 1);
 		if (n < 0)
 			return n;
 		name[n] = '\0';
-		for (i = 0; i < btf_vlen(t); i++)
-			if (!strcmp(btf__name_by_offset(btf, btf_enum(t)[i].name_off), name))
+		for (i = 0; i < btf_vlen(t); i++) {
+			en = enumerator(btf, t, i, bits, &v);
+			if (en && !strcmp(en, name))
 				break;
+		}
 		if (i == btf_vlen(t))
 			return -EINVAL;
-		v = (u64)(s64)btf_enum(t)[i].val & (bits == 64 ? ~0ull : (1ull << bits) - 1);
 	} else if (parse_number(c, bits, btf_kflag(t), &v)) {
 		return -EINVAL;
 	}

@@ -108,3 +108,39 @@ setup() {
 	assert_output '{"zeroed": 42}'
 	run -0 grep -x "btf_value: datasec .bss" "$MNT/maps/multi.bss/.info"
 }
+
+load_typed() {
+	[ -f "$TB/typed.bpf.o" ] || skip "no $TB/typed.bpf.o"
+	[ -e "$MNT/progs/typed.bpf.o" ] || cp "$TB/typed.bpf.o" "$MNT/progs/"
+}
+
+@test "signed keys, char arrays, bit fields and _Bool round-trip" {
+	load_typed
+	echo '{"delta": -5, "name": "eth0", "flags": 5, "mode": 31, "on": true}' \
+		>"$MNT/maps/typed_kv/-3"
+	run -0 ls "$MNT/maps/typed_kv"
+	assert_line -- "-3"
+	run -0 cat "$MNT/maps/typed_kv/-3"
+	assert_output '{"delta": -5, "name": "eth0", "flags": 5, "mode": 31, "on": true}'
+	run -1 bash -c "echo '{\"flags\": 8}' >'$MNT/maps/typed_kv/-3'"	# 3 bits
+	run -1 bash -c "echo '{\"name\": \"much too long\"}' >'$MNT/maps/typed_kv/-3'"
+	run -0 cat "$MNT/maps/typed_kv/-3"
+	assert_output '{"delta": -5, "name": "eth0", "flags": 5, "mode": 31, "on": true}'
+	run -0 grep -x "key_format: s32" "$MNT/maps/typed_kv/.info"
+}
+
+@test "per-CPU maps keep one cpuN line per CPU, each typed" {
+	load_typed
+	local P="$MNT/maps/typed_pcpu/1" n
+	echo '{"delta": 2, "name": "lo"}' >"$P"		# one value for every CPU
+	run -0 cat "$P"
+	assert_line --index 0 'cpu0: {"delta": 2, "name": "lo", "flags": 0, "mode": 0, "on": false}'
+	n=${#lines[@]}
+	[ "$n" -ge 1 ]
+	# cat's lines with one CPU changed are accepted back
+	cat "$P" | sed 's/^cpu0: {"delta": 2/cpu0: {"delta": -7/' >"$BATS_TEST_TMPDIR/v"
+	cp "$BATS_TEST_TMPDIR/v" "$P"
+	run -0 cat "$P"
+	assert_line --index 0 'cpu0: {"delta": -7, "name": "lo", "flags": 0, "mode": 0, "on": false}'
+	[ "$n" -eq 1 ] || assert_line --index 1 'cpu1: {"delta": 2, "name": "lo", "flags": 0, "mode": 0, "on": false}'
+}

@@ -4,11 +4,13 @@
  * JSON form, and the parser that takes it back. The BTF is built here with
  * libbpf's btf__add_* calls, so every kind the renderer knows is covered.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/btf.h>
+#include <bpf/libbpf.h>
 
 #include "harness.h"
 #include "fs/render.h"
@@ -24,7 +26,7 @@ struct rec {
 
 static struct {
 	u32 u32, td_u32, u64, s32, chr, u8, bl, stats, carr, u8arr, rec, color, sec, uni;
-	u32 bad_wide, bad_bits, bad_sec;
+	u32 bad_wide, bad_bits, bad_sec, big;
 } ids;
 
 static struct btf *build(void)
@@ -63,6 +65,8 @@ static struct btf *build(void)
 	ids.uni = btf__add_union(b, "u", 4);
 	btf__add_field(b, "i", ids.s32, 0, 0);
 	btf__add_field(b, "c", ids.color, 0, 0);
+	ids.big = btf__add_enum64(b, "big", 8, false);
+	btf__add_enum64_value(b, "HUGE", 1ull << 40);
 	/* damaged layouts, as a hostile object file could carry them */
 	ids.bad_wide = btf__add_struct(b, "bad_wide", 4);
 	btf__add_field(b, "x", ids.u64, 0, 0);		/* 8 bytes in a 4-byte struct */
@@ -72,6 +76,70 @@ static struct btf *build(void)
 	btf__add_datasec_var_info(b, v1, 0, 8);
 	btf__add_datasec_var_info(b, v2, 0, 4);		/* overlaps: offsets not fixed up */
 	return b;
+}
+
+/*
+ * Every type of @btf that can be shown: render a byte pattern, parse the text
+ * and render again; the two texts must match (padding and non-0/1 bools may
+ * change bytes, never the text). Returns the number of mismatches.
+ */
+static int fixpoint_all(const struct btf *btf, int *tried)
+{
+	u32 id, n = btf__type_cnt(btf), i;
+	static u8 data[4096], back[4096];
+	int bad = 0;
+
+	for (id = 1; id < n; id++) {
+		s64 sz = btf__resolve_size(btf, id);
+		char *t1 = NULL, *t2 = NULL;
+		size_t l1, l2;
+
+		if (sz <= 0 || sz > (s64)sizeof(data) || !bpffs_btf_fits(btf, id, (u32)sz))
+			continue;
+		for (i = 0; i < sz; i++)
+			data[i] = (u8)(i * 37 + id);
+		(*tried)++;
+		if (bpffs_btf_render(btf, id, data, &t1, &l1) ||
+		    bpffs_btf_parse(btf, id, t1, l1, back, (u32)sz) ||
+		    bpffs_btf_render(btf, id, back, &t2, &l2) || l1 != l2 || memcmp(t1, t2, l1)) {
+			if (bad++ < 3)
+				printf("# type %u: %s -> %s", id, t1 ? t1 : "(none)\n", t2 ? t2 : "(none)\n");
+		}
+		free(t1);
+		free(t2);
+	}
+	return bad;
+}
+
+/* Objects under @dir (recursively): their BTF through fixpoint_all(). */
+static void walk(const char *dir, int *objs, int *tried, int *bad)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char path[1024];
+	struct btf *btf;
+
+	while (d && (e = readdir(d))) {
+		size_t l = strlen(e->d_name);
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (e->d_type == DT_DIR) {
+			walk(path, objs, tried, bad);
+			continue;
+		}
+		if (l < 3 || strcmp(e->d_name + l - 2, ".o"))
+			continue;
+		btf = btf__parse_elf(path, NULL);
+		if (!btf)
+			continue;
+		(*objs)++;
+		*bad += fixpoint_all(btf, tried);
+		btf__free(btf);
+	}
+	if (d)
+		closedir(d);
 }
 
 /* Render @data and compare with @want (no newline); then parse it back. */
@@ -203,18 +271,26 @@ int main(void)
 		CHECK_EQ(parse(b, ids.u8arr, "[256]", raw, 3), -EINVAL);
 	}
 
-	TEST("enums print their value and read a value or an enumerator name") {
+	TEST("enums print their enumerator's name (else the number) and read either") {
 		v32 = 5;
-		CHECK(roundtrip(b, ids.color, &v32, 4, "5"));
+		CHECK(roundtrip(b, ids.color, &v32, 4, "\"BLUE\""));
+		v32 = 7;
+		CHECK(roundtrip(b, ids.color, &v32, 4, "7"));
+		CHECK_EQ(parse(b, ids.color, "0", &v32, 4), 0);
+		CHECK_EQ(v32, 0);
 		v32 = 0;
 		CHECK_EQ(parse(b, ids.color, "\"BLUE\"", &v32, 4), 0);
 		CHECK_EQ(v32, 5);
 		CHECK_EQ(parse(b, ids.color, "\"GREEN\"", &v32, 4), -EINVAL);
+		v64 = 1ull << 40;
+		CHECK(roundtrip(b, ids.big, &v64, 8, "\"HUGE\""));
+		v64 = 3;
+		CHECK(roundtrip(b, ids.big, &v64, 8, "3"));
 	}
 
 	TEST("a union prints every member and reads back") {
 		v32 = 5;
-		CHECK(roundtrip(b, ids.uni, &v32, 4, "{\"i\": 5, \"c\": 5}"));
+		CHECK(roundtrip(b, ids.uni, &v32, 4, "{\"i\": 5, \"c\": \"BLUE\"}"));
 	}
 
 	TEST("a DATASEC of size 0 prints as an object of its variables") {
@@ -289,6 +365,24 @@ int main(void)
 		}
 		CHECK_EQ(bad, 0);
 		free(text);
+	}
+
+	TEST("every showable type of real objects' BTF reads back to the same text") {
+		const char *dir = getenv("BPFFS_SAMPLES"), *build = getenv("BUILD");
+		int objs = 0, tried = 0, bad = 0;
+		char ex[512];
+
+		libbpf_set_print(NULL);	/* objects without .BTF are skipped quietly */
+		walk(dir ? dir : "../shared/ebpf-samples", &objs, &tried, &bad);
+		snprintf(ex, sizeof(ex), "%s/examples", build ? build : "build");
+		walk(ex, &objs, &tried, &bad);
+		snprintf(ex, sizeof(ex), "%s/tests/bpf", build ? build : "build");
+		walk(ex, &objs, &tried, &bad);
+		if (!objs)
+			SKIP("no objects with BTF found");
+		printf("# %d objects, %d types rendered and parsed back\n", objs, tried);
+		CHECK_EQ(bad, 0);
+		CHECK(tried > 0);
 	}
 
 	btf__free(b);

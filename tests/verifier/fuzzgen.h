@@ -301,7 +301,8 @@ static void vf_mutate(struct vfuzz *f)
 		in->off += (s16)((int)vf_below(f, 9) - 4);
 		break;
 	case 1:
-		in->imm += (s32)vf_below(f, 9) - 4;
+		/* wrap like the hardware: signed overflow in C is undefined */
+		in->imm = (s32)((u32)in->imm + (u32)((s32)vf_below(f, 9) - 4));
 		break;
 	case 2:
 		in->dst_reg = vf_below(f, 11);

@@ -171,14 +171,13 @@ static int asm_err(struct asm_state *st, const char *fmt, ...)
 
 static int asm_err(struct asm_state *st, const char *fmt, ...)
 {
-	char msg[256];
 	va_list ap;
+	int err;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	err = bpffs_vlog_line_error(st->log, st->line, fmt, ap);
 	va_end(ap);
-	bpffs_vlog_printf(st->log, "line %u: %s\n", st->line, msg);
-	return -EINVAL;
+	return err;
 }
 
 /* ---- lexical level ------------------------------------------------------ */

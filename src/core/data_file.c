@@ -42,14 +42,13 @@ static int df_err(struct df_state *st, const char *fmt, ...)
 
 static int df_err(struct df_state *st, const char *fmt, ...)
 {
-	char msg[256];
 	va_list ap;
+	int err;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	err = bpffs_vlog_line_error(st->log, st->line, fmt, ap);
 	va_end(ap);
-	bpffs_vlog_printf(st->log, "line %u: %s\n", st->line, msg);
-	return -EINVAL;
+	return err;
 }
 
 static bool df_space(char c)

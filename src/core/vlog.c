@@ -62,3 +62,12 @@ void bpffs_vlog_printf(struct bpffs_vlog *log, const char *fmt, ...)
 	}
 	log->used += (size_t)n;
 }
+
+int bpffs_vlog_line_error(struct bpffs_vlog *log, u32 line, const char *fmt, va_list ap)
+{
+	char msg[256];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	bpffs_vlog_printf(log, "line %u: %s\n", line, msg);
+	return -EINVAL;
+}

@@ -8,6 +8,8 @@
 #ifndef BPFFS_VLOG_H
 #define BPFFS_VLOG_H
 
+#include <stdarg.h>
+
 #include "types.h"
 
 enum {
@@ -32,6 +34,12 @@ void bpffs_vlog_free(struct bpffs_vlog *log);
 /* Append formatted text; a no-op for a NULL log or level 0. */
 void bpffs_vlog_printf(struct bpffs_vlog *log, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/*
+ * One "line N: message" finding about a source text (assembler, .data
+ * reader), as a va_list so their printf-like error helpers share it.
+ * Returns -EINVAL, the errno of every such finding.
+ */
+int bpffs_vlog_line_error(struct bpffs_vlog *log, u32 line, const char *fmt, va_list ap);
 /* Drop everything written so far. */
 void bpffs_vlog_reset(struct bpffs_vlog *log);
 static inline const char *bpffs_vlog_text(const struct bpffs_vlog *log)

@@ -49,6 +49,124 @@ u32 bpffs_btf_skip_mods(const struct btf *btf, u32 id)
 	return 0;
 }
 
+/* ---- DATASEC fix-up --------------------------------------------------------- */
+
+/*
+ * clang leaves the DATASECs of global data for the linker: size 0, and every
+ * non-static variable at offset 0 (static ones are right). libbpf fixes them
+ * at open from the ELF (btf_fixup_datasec); so do we, for the data sections
+ * that become maps, so that their values can be shown by variable. The types
+ * are libbpf's private copy of .BTF (btf__new copies), which libbpf itself
+ * patches the same way: writing through the const pointer is safe.
+ */
+static int secinfo_cmp(const void *a, const void *b)
+{
+	const struct btf_var_secinfo *x = a, *y = b;
+
+	if (x->offset != y->offset)
+		return x->offset < y->offset ? -1 : 1;
+	return x->type < y->type ? -1 : x->type > y->type;
+}
+
+/* Global and weak data symbols by name, and sections by name (idx = shndx). */
+static int btf_fixup_index(struct elf_ctx *ctx, struct elf_sym_key **syms, u32 *nsyms,
+			   struct elf_sym_key **secs, u32 *nsecs)
+{
+	const char *name;
+	GElf_Sym sym;
+	GElf_Shdr shdr;
+	u8 bind;
+
+	for (u32 i = 1; i < ctx->sym_cnt; i++) {
+		if (elf_sym(ctx, i, &sym, &name) || GELF_ST_TYPE(sym.st_info) != STT_OBJECT)
+			continue;
+		bind = GELF_ST_BIND(sym.st_info);
+		if (bind != STB_GLOBAL && bind != STB_WEAK)
+			continue;
+		if (elf_vec_grow(syms, *nsyms, sizeof(**syms)))
+			return -ENOMEM;
+		(*syms)[(*nsyms)++] = (struct elf_sym_key){
+			.name = name, .idx = i, .value = sym.st_value, .size = sym.st_size };
+	}
+	for (size_t i = 1; i < ctx->shnum; i++) {
+		name = elf_sec_name(ctx, i);
+		if (!elf_sec(ctx, i, &shdr) || !elf_is_data_sec(name))
+			continue;
+		if (elf_vec_grow(secs, *nsecs, sizeof(**secs)))
+			return -ENOMEM;
+		(*secs)[(*nsecs)++] = (struct elf_sym_key){ .name = name, .idx = i,
+							    .size = shdr.sh_size };
+	}
+	if (*nsyms)
+		qsort(*syms, *nsyms, sizeof(**syms), elf_key_cmp);
+	if (*nsecs)
+		qsort(*secs, *nsecs, sizeof(**secs), elf_key_cmp);
+	return 0;
+}
+
+/* The offset of variable @name in data section @sec, from its symbol. */
+static bool btf_var_sym_off(struct elf_ctx *ctx, const struct elf_sym_key *syms, u32 nsyms,
+			    const char *name, const struct elf_sym_key *sec, u32 *off)
+{
+	const struct elf_sym_key *k = elf_key_find(syms, nsyms, name);
+	GElf_Sym sym;
+
+	for (; k && k < syms + nsyms && !strcmp(k->name, name); k++) {
+		if (!elf_sym(ctx, k->idx, &sym, NULL) && sym.st_shndx == sec->idx &&
+		    k->value < sec->size) {
+			*off = (u32)k->value;
+			return true;
+		}
+	}
+	return false;
+}
+
+static void btf_fixup_one(struct elf_ctx *ctx, struct btf *btf, struct btf_type *t,
+			  const struct elf_sym_key *sec, const struct elf_sym_key *syms, u32 nsyms)
+{
+	struct btf_var_secinfo *vs = btf_var_secinfos(t);
+	const struct btf_type *var;
+	const char *name;
+	u16 n = btf_vlen(t);
+
+	if (!t->size && sec->size <= UINT32_MAX)
+		t->size = (u32)sec->size;
+	for (u16 i = 0; i < n; i++) {
+		var = btf__type_by_id(btf, vs[i].type);
+		if (!var || !btf_is_var(var) || btf_var(var)->linkage == BTF_VAR_STATIC ||
+		    btf_var(var)->linkage == BTF_VAR_GLOBAL_EXTERN)
+			continue;	/* static: clang got it right; extern: not here */
+		name = btf__name_by_offset(btf, var->name_off);
+		if (name)
+			btf_var_sym_off(ctx, syms, nsyms, name, sec, &vs[i].offset);
+	}
+	qsort(vs, n, sizeof(*vs), secinfo_cmp);
+}
+
+static int btf_fixup_datasecs(struct elf_ctx *ctx, struct btf *btf)
+{
+	struct elf_sym_key *syms = NULL, *secs = NULL;
+	const struct elf_sym_key *sec;
+	u32 nsyms = 0, nsecs = 0, types = btf__type_cnt(btf);
+	struct btf_type *t;
+	const char *name;
+	int err;
+
+	err = btf_fixup_index(ctx, &syms, &nsyms, &secs, &nsecs);
+	for (u32 id = 1; !err && nsecs && id < types; id++) {
+		t = (struct btf_type *)btf__type_by_id(btf, id);
+		if (!t || !btf_is_datasec(t))
+			continue;
+		name = btf__name_by_offset(btf, t->name_off);
+		sec = name ? elf_key_find(secs, nsecs, name) : NULL;
+		if (sec)
+			btf_fixup_one(ctx, btf, t, sec, syms, nsyms);
+	}
+	free(syms);
+	free(secs);
+	return err;
+}
+
 int elf_btf_load(struct elf_ctx *ctx)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -64,7 +182,7 @@ int elf_btf_load(struct elf_ctx *ctx)
 		return 0;
 	}
 	ctx->obj->btf = btf;
-	return 0;
+	return btf_fixup_datasecs(ctx, btf);
 }
 
 /* ---- .BTF.ext ------------------------------------------------------------ */

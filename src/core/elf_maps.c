@@ -46,7 +46,8 @@ static int elf_add_map(struct elf_ctx *ctx, const char *name, enum bpffs_obj_map
  * with max_entries 0 get one slot per CPU (libbpf), here the user-space
  * CPU slots programs run on (bpffs_nr_cpus); perf event arrays have
  * 4-byte keys and values and ring buffers none whatever type the program
- * declared for its records (cilium/ebpf's `__type(value, struct event)`);
+ * declared for its records (cilium/ebpf's `__type(value, struct event)`,
+ * whose BTF type id is kept as the records' type);
  * map-in-map and prog-array values are 4-byte ids (samples/bpf leaves 0).
  */
 static void elf_fix_attr(struct bpffs_map_attr *attr)
@@ -62,8 +63,9 @@ static void elf_fix_attr(struct bpffs_map_attr *attr)
 		break;
 	case BPF_MAP_TYPE_RINGBUF:
 	case BPF_MAP_TYPE_USER_RINGBUF:
+		/* a declared value type stays: the records' (maps/NAME/stream shows them typed) */
 		attr->key_size = attr->value_size = 0;
-		attr->btf_key_type_id = attr->btf_value_type_id = 0;
+		attr->btf_key_type_id = 0;
 		break;
 	case BPF_MAP_TYPE_ARRAY_OF_MAPS:
 	case BPF_MAP_TYPE_HASH_OF_MAPS:

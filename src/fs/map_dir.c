@@ -104,8 +104,8 @@ static int slot_text(const struct map_view *v, const struct bpffs_map *map, cons
 }
 
 /* Value (all slots) -> malloc'd text. */
-static int value_text(struct bpffs_fs *fs, struct bpffs_map *map, const u8 *val, char **out,
-		      size_t *len)
+int bpffs_fs_value_text(struct bpffs_fs *fs, struct bpffs_map *map, const u8 *val, char **out,
+			size_t *len)
 {
 	struct map_view v;
 	u32 i, slots = value_slots(map);
@@ -154,8 +154,8 @@ static bool cpu_lines(const char *text, size_t len)
  * Text -> value (all slots). Per-CPU maps take either one value for every
  * CPU or the "cpuN: VALUE" lines cat printed, one per CPU.
  */
-static int value_parse(struct bpffs_fs *fs, struct bpffs_map *map, const char *text, size_t len,
-		       u8 *val)
+int bpffs_fs_value_parse(struct bpffs_fs *fs, struct bpffs_map *map, const char *text, size_t len,
+			 u8 *val)
 {
 	struct map_view v;
 	u32 i, slots = value_slots(map), stride = ROUND8(map->value_size);
@@ -204,7 +204,7 @@ static int entry_snapshot(struct bpffs_node *node, char **text, size_t *len)
 		return -ENOMEM;
 	err = bpffs_map_lookup_elem(map, node->priv, val);
 	if (!err)
-		err = value_text(node->fs, map, val, text, len);
+		err = bpffs_fs_value_text(node->fs, map, val, text, len);
 	free(val);
 	return err;
 }
@@ -245,7 +245,7 @@ static int entry_commit(struct bpffs_file *file)
 
 	if (!val)
 		return -ENOMEM;
-	err = value_parse(file->node->fs, map, file->wbuf, file->wlen, val);
+	err = bpffs_fs_value_parse(file->node->fs, map, file->wbuf, file->wlen, val);
 	if (!err)
 		err = bpffs_map_update_elem(map, file->node->priv, val, flags);
 	free(val);

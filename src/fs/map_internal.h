@@ -20,6 +20,16 @@ struct bpffs_map_fmt bpffs_fs_map_fmt(struct bpffs_fs *fs, const struct bpffs_ma
 int bpffs_fs_map_fmt_set(struct bpffs_fs *fs, struct bpffs_map *map, struct bpffs_map_fmt f);
 
 /*
+ * A value of @map as the text cat prints (typed by the map's BTF when it can
+ * be shown, else the map's value format; per-CPU maps one "cpuN: " line per
+ * CPU), and back: every form that text takes is accepted (map_dir.c).
+ */
+int bpffs_fs_value_text(struct bpffs_fs *fs, struct bpffs_map *map, const u8 *val, char **out,
+			size_t *len);
+int bpffs_fs_value_parse(struct bpffs_fs *fs, struct bpffs_map *map, const char *text, size_t len,
+			 u8 *val);
+
+/*
  * Special maps (map_special.c): extra files of a map's directory (ringbuf
  * "stream", queue/stack "push", "pop", "peek"). Lookup returns 0 and the
  * child, or -ENOENT when @name is not one; readdir lists them with cookies

@@ -2,15 +2,17 @@
 /*
  * The extra files of special maps' directories (maps/NAME/):
  *   ringbuf        stream   reading consumes records, one per line as hex
- *                           bytes; blocks when empty (stream.c policy), so
- *                           `cat stream` follows the ring live; poll works
+ *                           bytes (as JSON when the map declared a value
+ *                           type of the record's size); blocks when empty
+ *                           (stream.c policy), so `cat stream` follows the
+ *                           ring live; poll works
  *   perf_event_array stream the same over the rings of every CPU slot
  *                           (opened by the first reader), with a line
  *                           "[lost N records on index I]" for overflows
  *   queue, stack   push     each line written pushes one value (E2BIG when full)
  *                  pop      opening it pops one value and reads it (ENOENT when empty)
  *                  peek     like pop, without removing the value
- * Values use the map's text format (render.c), as entry files do.
+ * Values read and write as entry files' do (typed by BTF when the map has it).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,7 +23,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <bpf/btf.h>
+
 #include "map_internal.h"
+#include "../core/registry.h"
 #include "../maps/maps.h"
 
 #define PERF_RING_SIZE (64u * 1024)
@@ -47,6 +52,9 @@ struct stream_file {
 	struct bpffs_map *map;	/* borrowed: the node holds a reference */
 	u32 nrings, next;	/* perf event arrays: rings opened, next to read */
 	u64 *lost_seen;		/* perf event arrays: lost counts reported so far */
+	struct bpffs_btf *btf;	/* ring buffers with a declared record type: */
+	const struct btf *raw;	/* records of rec_size bytes print typed */
+	u32 rec_id, rec_size;
 	pthread_mutex_t lock;	/* protects the fields below */
 	pthread_cond_t cond;	/* a notify was set, or stop */
 	void (*notify)(void *arg, bool ready);
@@ -79,8 +87,27 @@ static int perf_rings_open(struct stream_file *sf)
 	return 0;
 }
 
+/* A ring buffer declared with a value type (cilium/ebpf style): its records' type. */
+static void record_type(struct stream_file *sf, struct bpffs_fs *fs)
+{
+	const struct bpffs_map *map = sf->map;
+	u32 id = map->btf_value_type_id;
+	s64 sz;
+
+	if (map->map_type != BPF_MAP_TYPE_RINGBUF || !id)
+		return;
+	sf->btf = bpffs_registry_map_btf(fs->reg, map->name);
+	sf->raw = sf->btf ? bpffs_btf_raw(sf->btf) : NULL;
+	sz = sf->raw ? btf__resolve_size(sf->raw, id) : -1;
+	if (sz > 0 && sz <= UINT32_MAX && bpffs_btf_fits(sf->raw, id, (u32)sz)) {
+		sf->rec_id = id;
+		sf->rec_size = (u32)sz;
+	}
+}
+
 static void stream_free(struct stream_file *sf)
 {
+	bpffs_btf_put(sf->btf);
 	pthread_cond_destroy(&sf->cond);
 	pthread_mutex_destroy(&sf->lock);
 	free(sf->lost_seen);
@@ -103,6 +130,8 @@ static int stream_open(struct bpffs_file *file)
 	pthread_cond_init(&sf->cond, NULL);
 	if (sf->map->map_type == BPF_MAP_TYPE_PERF_EVENT_ARRAY)
 		err = perf_rings_open(sf);
+	else
+		record_type(sf, file->node->fs);
 	if (err) {
 		stream_free(sf);
 		return err;
@@ -244,16 +273,40 @@ static int stream_reserve(struct stream_file *sf, size_t need)
 	return 0;
 }
 
+/* A record of the declared type as its JSON line; 0 when it is not one. */
+static int stream_typed(struct stream_file *sf, const void *data, u32 size)
+{
+	char *typed = NULL;
+	size_t tl = 0;
+	int err;
+
+	if (!sf->rec_id || size != sf->rec_size ||
+	    bpffs_btf_render(sf->raw, sf->rec_id, data, &typed, &tl))
+		return 0;
+	err = stream_reserve(sf, tl + 1);
+	if (!err) {
+		memcpy(sf->text + sf->len, typed, tl);
+		sf->len += tl;
+	}
+	free(typed);
+	return err ? err : 1;
+}
+
 /* bpffs_ringbuf_cb: one record -> one line; 1 stops once enough is pending. */
 static int stream_record(void *arg, const void *data, u32 size)
 {
 	struct stream_file *sf = arg;
-	int err = stream_reserve(sf, (size_t)size * 3 + 32);
+	int typed = stream_typed(sf, data, size), err;
 
-	if (err)
-		return err;
-	sf->len += bpffs_render_value(data, size, BPFFS_FMT_HEX, sf->text + sf->len,
-				      sf->cap - sf->len);
+	if (typed < 0)
+		return typed;
+	if (!typed) {
+		err = stream_reserve(sf, (size_t)size * 3 + 32);
+		if (err)
+			return err;
+		sf->len += bpffs_render_value(data, size, BPFFS_FMT_HEX, sf->text + sf->len,
+					      sf->cap - sf->len);
+	}
 	sf->more = sf->len >= sf->want;
 	return sf->more ? 1 : 0;
 }
@@ -351,7 +404,6 @@ static int value_alloc(const struct bpffs_map *map, u8 **val)
 static int push_text(struct bpffs_node *node, const char *s, size_t len)
 {
 	struct bpffs_map *map = node->obj;
-	struct bpffs_map_fmt fmt = bpffs_fs_map_fmt(node->fs, map);
 	size_t i;
 	u8 *val;
 	int err;
@@ -363,7 +415,7 @@ static int push_text(struct bpffs_node *node, const char *s, size_t len)
 	err = value_alloc(map, &val);
 	if (err)
 		return err;
-	err = bpffs_parse_value(s, len, map->value_size, fmt.value, val);
+	err = bpffs_fs_value_parse(node->fs, map, s, len, val);
 	if (!err)
 		err = bpffs_map_push_elem(map, val, BPF_ANY);
 	free(val);
@@ -418,9 +470,8 @@ static int push_truncate(struct bpffs_node *node, off_t size)
 static int take_open(struct bpffs_file *file, bool pop)
 {
 	struct bpffs_map *map = file->node->obj;
-	struct bpffs_map_fmt fmt = bpffs_fs_map_fmt(file->node->fs, map);
-	size_t cap = (size_t)map->value_size * 3 + 32;
-	char *text;
+	char *text = NULL;
+	size_t len = 0;
 	u8 *val;
 	int err;
 
@@ -430,13 +481,10 @@ static int take_open(struct bpffs_file *file, bool pop)
 	if (err)
 		return err;
 	err = pop ? bpffs_map_pop_elem(map, val) : bpffs_map_peek_elem(map, val);
-	text = err ? NULL : malloc(cap);
-	if (!err && !text)
-		err = -ENOMEM;
 	if (!err)
-		err = bpffs_file_take_text(file, text,
-					   bpffs_render_value(val, map->value_size, fmt.value,
-							      text, cap));
+		err = bpffs_fs_value_text(file->node->fs, map, val, &text, &len);
+	if (!err)
+		err = bpffs_file_take_text(file, text, len);
 	free(val);
 	return err;
 }

@@ -396,11 +396,34 @@ static void render_int(struct sbuf *sb, const struct btf_type *t, const u8 *p, u
 		sb_printf(sb, "%llu", (unsigned long long)v);
 }
 
+/* bpftool's form: {".data": [{"counter": 3}, {"name": "abc"}]} */
+static void render_datasec(struct sbuf *sb, const struct btf *btf, const struct btf_type *t,
+			   const u8 *p)
+{
+	const struct btf_var_secinfo *vs = btf_var_secinfos(t);
+	const char *sec = btf__name_by_offset(btf, t->name_off);
+	u32 i;
+
+	sb_str(sb, "{");
+	sb_quoted(sb, (const u8 *)(sec ? sec : ""), sec ? strlen(sec) : 0);
+	sb_str(sb, ": [");
+	for (i = 0; i < btf_vlen(t); i++, vs++) {
+		const struct btf_type *v = btf__type_by_id(btf, vs->type);
+		const char *name = v ? btf__name_by_offset(btf, v->name_off) : NULL;
+
+		sb_str(sb, i ? ", {" : "{");
+		sb_quoted(sb, (const u8 *)(name ? name : ""), name ? strlen(name) : 0);
+		sb_str(sb, ": ");
+		render_type(sb, btf, vs->type, p + vs->offset, 0, 0);
+		sb_str(sb, "}");
+	}
+	sb_str(sb, "]}");
+}
+
 static void render_type(struct sbuf *sb, const struct btf *btf, u32 id, const u8 *p,
 			u32 bit_off, u32 bitfield)
 {
 	const struct btf_type *t = resolve(btf, &id);
-	const struct btf_var_secinfo *vs;
 	bool first = true;
 	u32 i, esz;
 
@@ -446,17 +469,7 @@ static void render_type(struct sbuf *sb, const struct btf *btf, u32 id, const u8
 		render_members(sb, btf, t, p, &first);
 		sb_str(sb, "}");
 	} else if (btf_is_datasec(t)) {
-		sb_str(sb, "{");
-		for (i = 0, vs = btf_var_secinfos(t); i < btf_vlen(t); i++, vs++) {
-			const struct btf_type *v = btf__type_by_id(btf, vs->type);
-			const char *name = v ? btf__name_by_offset(btf, v->name_off) : "";
-
-			sb_str(sb, i ? ", " : "");
-			sb_quoted(sb, (const u8 *)name, strlen(name));
-			sb_str(sb, ": ");
-			render_type(sb, btf, vs->type, p + vs->offset, 0, 0);
-		}
-		sb_str(sb, "}");
+		render_datasec(sb, btf, t, p);
 	} else {
 		sb->err = -EINVAL;
 	}
@@ -768,29 +781,79 @@ static int parse_datasec_var(struct cur *c, const struct btf *btf, const struct 
 	return -ENOENT;
 }
 
+/* A member name and its colon into @name (of 256 bytes). */
+static int parse_name(struct cur *c, char *name)
+{
+	int n;
+
+	skip_ws(c);
+	n = parse_string(c, (u8 *)name, 255);
+	if (n < 0 || !eat(c, ':'))
+		return -EINVAL;
+	name[n] = '\0';
+	return 0;
+}
+
 static int parse_object(struct cur *c, const struct btf *btf, const struct btf_type *t, u8 *p)
 {
 	char name[256];
-	int n, err;
 
 	if (!eat(c, '{'))
 		return -EINVAL;
-	memset(p, 0, t->size);	/* missing members are zero (a DATASEC's size may be 0) */
+	memset(p, 0, t->size);	/* missing members are zero */
 	if (eat(c, '}'))
 		return 0;
 	do {
-		skip_ws(c);
-		n = parse_string(c, (u8 *)name, sizeof(name) - 1);
-		if (n < 0 || !eat(c, ':'))
-			return -EINVAL;
-		name[n] = '\0';
-		if (btf_is_datasec(t))
-			err = parse_datasec_var(c, btf, t, name, p);
-		else
-			err = parse_member(c, btf, t, name, p, 0);
-		if (err)
+		if (parse_name(c, name) || parse_member(c, btf, t, name, p, 0))
 			return -EINVAL;	/* also an unknown member */
 	} while (eat(c, ','));
+	return eat(c, '}') ? 0 : -EINVAL;
+}
+
+/* "var": value pairs, @name already read, up to (not including) the closing brace. */
+static int parse_vars(struct cur *c, const struct btf *btf, const struct btf_type *t,
+		      char *name, u8 *p)
+{
+	for (;;) {
+		if (parse_datasec_var(c, btf, t, name, p))
+			return -EINVAL;	/* also an unknown variable */
+		if (!eat(c, ','))
+			return 0;
+		if (parse_name(c, name))
+			return -EINVAL;
+	}
+}
+
+/*
+ * A DATASEC in bpftool's form, {".data": [{"a": 1}, {"b": 2}]}, or flat,
+ * {"a": 1, "b": 2} (a variable cannot be named like a section: "." is not
+ * in C identifiers). Variables not given are zero.
+ */
+static int parse_datasec(struct cur *c, const struct btf *btf, const struct btf_type *t, u8 *p)
+{
+	const char *sec = btf__name_by_offset(btf, t->name_off);
+	char name[256];
+
+	if (!eat(c, '{'))
+		return -EINVAL;
+	memset(p, 0, t->size);	/* (the size of a DATASEC not fixed up is 0) */
+	if (eat(c, '}'))
+		return 0;
+	if (parse_name(c, name))
+		return -EINVAL;
+	if (!sec || strcmp(name, sec))
+		return parse_vars(c, btf, t, name, p) || !eat(c, '}') ? -EINVAL : 0;
+	if (!eat(c, '['))
+		return -EINVAL;
+	if (!eat(c, ']')) {
+		do {
+			if (!eat(c, '{') || parse_name(c, name) || parse_vars(c, btf, t, name, p) ||
+			    !eat(c, '}'))
+				return -EINVAL;
+		} while (eat(c, ','));
+		if (!eat(c, ']'))
+			return -EINVAL;
+	}
 	return eat(c, '}') ? 0 : -EINVAL;
 }
 
@@ -812,8 +875,10 @@ static int parse_type(struct cur *c, const struct btf *btf, u32 id, u8 *p, u32 b
 		err = parse_float(c, t, p);
 	else if (btf_is_array(t))
 		err = parse_array(c, btf, t, p);
-	else if (btf_is_composite(t) || btf_is_datasec(t))
+	else if (btf_is_composite(t))
 		err = parse_object(c, btf, t, p);
+	else if (btf_is_datasec(t))
+		err = parse_datasec(c, btf, t, p);
 	else
 		err = -EINVAL;
 	c->depth--;

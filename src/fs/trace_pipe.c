@@ -8,9 +8,12 @@
  * arrives, the request is interrupted (Ctrl-C on cat) or the mount goes
  * away; with O_NONBLOCK it fails with EAGAIN, and in a single-threaded
  * mount (-s) it returns end of file instead of blocking the only thread.
+ * poll reports it readable when text waits; a pending poll is fired by the
+ * next message (the sink) or dropped when the file is released.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,13 +25,51 @@
 
 #define TRACE_RING_SIZE (1u << 20)
 
+/* An open trace_pipe; linked in the ring's waiters while a poll is pending. */
+struct trace_file {
+	struct trace_file *prev, *next;
+	void (*notify)(void *arg, bool ready);	/* pending poll (ring lock) */
+	void *arg;
+};
+
 struct bpffs_trace_ring {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;		/* signalled when text arrives */
 	char *buf;
 	u64 head, tail;			/* bytes written / consumed, ever (protected by lock) */
 	u64 lost;			/* bytes overwritten before anyone read them */
+	struct trace_file waiters;	/* list head: opens with a pending poll */
 };
+
+static void waiter_unlink(struct trace_file *f)
+{
+	f->prev->next = f->next;
+	f->next->prev = f->prev;
+	f->prev = f->next = f;
+}
+
+/*
+ * Fire the pending polls, one at a time so that no notify runs under the
+ * lock: each is taken off the list first, so a release racing with us
+ * finds nothing left to drop. Called with the lock; returns with it.
+ */
+static void waiters_fire_locked(struct bpffs_trace_ring *r, bool ready)
+{
+	void (*notify)(void *, bool);
+	struct trace_file *f;
+	void *arg;
+
+	while (r->waiters.next != &r->waiters) {
+		f = r->waiters.next;
+		notify = f->notify;
+		arg = f->arg;
+		f->notify = NULL;
+		waiter_unlink(f);
+		pthread_mutex_unlock(&r->lock);
+		notify(arg, ready);
+		pthread_mutex_lock(&r->lock);
+	}
+}
 
 static void ring_put_locked(struct bpffs_trace_ring *r, const char *s, size_t len)
 {
@@ -69,6 +110,7 @@ static void trace_sink(void *arg, const char *text, size_t len)
 	pthread_mutex_lock(&r->lock);
 	ring_put_locked(r, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 	pthread_cond_broadcast(&r->cond);
+	waiters_fire_locked(r, true);	/* nothing to do unless a poll waits */
 	pthread_mutex_unlock(&r->lock);
 }
 
@@ -84,6 +126,7 @@ int bpffs_trace_ring_create(struct bpffs_fs *fs)
 		free(r);
 		return -ENOMEM;
 	}
+	r->waiters.prev = r->waiters.next = &r->waiters;
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -101,6 +144,9 @@ void bpffs_trace_ring_destroy(struct bpffs_fs *fs)
 	if (!r)
 		return;
 	bpffs_trace_set_sink(NULL, NULL);
+	pthread_mutex_lock(&r->lock);
+	waiters_fire_locked(r, false);	/* (every file is released by now) */
+	pthread_mutex_unlock(&r->lock);
 	pthread_cond_destroy(&r->cond);
 	pthread_mutex_destroy(&r->lock);
 	free(r->buf);
@@ -158,8 +204,79 @@ out:
 	return n;
 }
 
+static int trace_open(struct bpffs_file *file)
+{
+	struct trace_file *f;
+
+	if ((file->flags & O_ACCMODE) != O_RDONLY)
+		return -EACCES;
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	f->prev = f->next = f;
+	file->priv = f;
+	return 0;
+}
+
+static void trace_release(struct bpffs_file *file)
+{
+	struct bpffs_trace_ring *r = file->node->fs->trace;
+	struct trace_file *f = file->priv;
+	void (*notify)(void *, bool) = NULL;
+	void *arg = NULL;
+
+	if (!f)
+		return;
+	if (r) {
+		pthread_mutex_lock(&r->lock);
+		notify = f->notify;
+		arg = f->arg;
+		f->notify = NULL;
+		waiter_unlink(f);
+		pthread_mutex_unlock(&r->lock);
+	}
+	if (notify)
+		notify(arg, false);
+	free(f);
+}
+
+/* Readable when text (or a loss report) waits; else the next message fires @notify. */
+static unsigned trace_poll(struct bpffs_file *file, void (*notify)(void *arg, bool ready),
+			   void *arg)
+{
+	struct bpffs_trace_ring *r = file->node->fs->trace;
+	struct trace_file *f = file->priv;
+	void (*old)(void *, bool) = NULL;
+	void *old_arg = NULL;
+	unsigned ready;
+
+	if (!r)
+		return 0;
+	pthread_mutex_lock(&r->lock);
+	ready = r->tail != r->head || r->lost ? POLLIN | POLLRDNORM : 0;
+	if (!ready && notify) {
+		old = f->notify;
+		old_arg = f->arg;
+		f->notify = notify;
+		f->arg = arg;
+		if (f->next == f) {	/* not yet on the list */
+			f->next = &r->waiters;
+			f->prev = r->waiters.prev;
+			r->waiters.prev->next = f;
+			r->waiters.prev = f;
+		}
+	}
+	pthread_mutex_unlock(&r->lock);
+	if (old)
+		old(old_arg, false);	/* replaced by the newer request */
+	return ready;
+}
+
 const struct bpffs_node_ops bpffs_trace_pipe_ops = {
 	.name = "trace_pipe",
 	.mode = S_IFREG | 0444,
+	.open = trace_open,
 	.read = trace_read,
+	.release = trace_release,
+	.poll = trace_poll,
 };

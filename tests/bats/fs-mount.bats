@@ -190,6 +190,40 @@ except OSError as e:
 	assert_output "EAGAIN"
 }
 
+# poll_trace PROG: poll trace_pipe (300 ms: nothing), then test-run PROG
+# (tests/bpf/streams.bpf.o) while a second poll waits; prints both results
+# and the line read
+poll_trace() {
+	local tb
+	tb="$(dirname "$(bpffs_bin)")/tests/bpf"
+	[ -f "$tb/streams.bpf.o" ] || skip "no $tb/streams.bpf.o (make bpf-objs)"
+	[ -e "$MNT/progs/streams.bpf.o" ] || cp "$tb/streams.bpf.o" "$MNT/progs/"
+	dd if="$MNT/trace_pipe" iflag=nonblock of=/dev/null 2>/dev/null || true	# drain
+	python3 - "$MNT/trace_pipe" "$MNT/progs/$1/run" <<-'EOF'
+		import os, select, sys, threading, time
+		fd = os.open(sys.argv[1], os.O_RDONLY)
+		p = select.poll()
+		p.register(fd, select.POLLIN)
+		print("empty", p.poll(300))
+		def run():
+		    time.sleep(0.5)	# while the poll below waits
+		    with open(sys.argv[2], "wb") as f:
+		        f.write(b"abcd")
+		threading.Thread(target=run).start()
+		t = time.time()
+		ev = p.poll(5000)
+		print("ready", [e & select.POLLIN for _, e in ev], "waited", time.time() - t >= 0.4)
+		print(os.read(fd, 4096).decode().strip().split(": ", 1)[1])
+	EOF
+}
+
+@test "poll on trace_pipe times out while empty and wakes when a program prints" {
+	run -0 poll_trace say_hello
+	assert_line "empty []"
+	assert_line "ready [1] waited True"
+	assert_line "bpf_trace_printk: hello 4"
+}
+
 @test "SIGTERM unmounts even while a reader is blocked in trace_pipe" {
 	start_own
 	cat "$M2/trace_pipe" >/dev/null 2>&1 3>&- &

@@ -98,15 +98,41 @@ setup() {
 	assert_line "btf_value: __u64"
 }
 
-@test "global data maps show their DATASEC as an object of variables" {
+@test "global data maps show their DATASEC as bpftool does: section, list of variables" {
 	[ -f "$TB/multi.bpf.o" ] || skip "no $TB/multi.bpf.o"
 	[ -e "$MNT/progs/multi.bpf.o" ] || cp "$TB/multi.bpf.o" "$MNT/progs/"
 	run -0 cat "$MNT/maps/multi.data/0"
-	assert_output '{"hits": 7}'
-	echo '{"zeroed": 42}' >"$MNT/maps/multi.bss/0"
+	assert_output '{".data": [{"hits": 7}]}'
+	echo '{"zeroed": 42}' >"$MNT/maps/multi.bss/0"		# the flat form is accepted too
 	run -0 cat "$MNT/maps/multi.bss/0"
-	assert_output '{"zeroed": 42}'
+	assert_output '{".bss": [{"zeroed": 42}]}'
 	run -0 grep -x "btf_value: datasec .bss" "$MNT/maps/multi.bss/.info"
+}
+
+@test "a section of several variables prints each one at its symbol's offset" {
+	[ -f "$TB/globals.bpf.o" ] || skip "no $TB/globals.bpf.o"
+	[ -e "$MNT/progs/globals.bpf.o" ] || cp "$TB/globals.bpf.o" "$MNT/progs/"
+	local D="$MNT/maps/globals.data"
+	run -0 cat "$D/0"
+	assert_output '{".data": [{"counter": 3}, {"name": "abc"}, {"origin": {"x": -1, "y": 2}}, {"hidden": 9}]}'
+	run -0 cat "$MNT/maps/globals.rodata/0"
+	assert_output '{".rodata": [{"k1": 1}, {"k2": "xy"}]}'
+	# a test run bumps counter and hidden: the program and the file agree on offsets
+	printf 'abc' >"$MNT/progs/globals_bump/run"
+	run -0 cat "$D/0"
+	assert_output '{".data": [{"counter": 4}, {"name": "abc"}, {"origin": {"x": -1, "y": 2}}, {"hidden": 10}]}'
+	run -0 cat "$MNT/maps/globals.bss/0"
+	assert_output '{".bss": [{"zero2": 130}, {"zero1": 0}]}'	# hidden 10 + k1 1 + k2[0] 'x' 120 + origin.x -1
+	# what cat printed goes back, edited
+	cat "$D/0" | sed 's/"counter": 4/"counter": 40/; s/"abc"/"xyz"/' >"$BATS_TEST_TMPDIR/v"
+	cp "$BATS_TEST_TMPDIR/v" "$D/0"
+	run -0 cat "$D/0"
+	assert_output '{".data": [{"counter": 40}, {"name": "xyz"}, {"origin": {"x": -1, "y": 2}}, {"hidden": 10}]}'
+	run -1 bash -c "echo '{\".data\": [{\"nosuch\": 1}]}' >'$D/0'"
+	assert_output --partial "Invalid argument"
+	run -0 cat "$D/0"
+	assert_output --partial '{"counter": 40}'
+	run -1 bash -c "echo '{\"k1\": 5}' >'$MNT/maps/globals.rodata/0'"	# frozen
 }
 
 load_typed() {

@@ -4,8 +4,9 @@
 # Special maps from the shell: a ring buffer's records read from
 # maps/NAME/stream (live, blocking, O_NONBLOCK -> EAGAIN, Ctrl-C ends it),
 # PROG_ARRAY slots set, read and cleared by program name, queue and stack
-# maps through push / pop / peek. The ring buffer is filled by the event_log
-# example on inotify events; prog arrays use the tail_dispatch example.
+# maps through push / pop / peek (typed by BTF: tests/bpf/streams.bpf.o). The
+# ring buffer is filled by the event_log example on inotify events; prog
+# arrays use the tail_dispatch example.
 
 load '/usr/lib/bats/bats-support/load'
 load '/usr/lib/bats/bats-assert/load'
@@ -224,6 +225,87 @@ map_u64() {
 	assert_line "first []"
 	assert_line --regexp '^second \[\([0-9]+, 1\)\]$'
 	assert_line "00 01 00 00"
+}
+
+# load_streams: tests/bpf/streams.bpf.o (queue "job_queue" of struct job, stack
+# "delta_stack" of __s32, ring buffer "job_ring" declared with records of struct job)
+load_streams() {
+	local tb
+	tb="$(dirname "$(bpffs_bin)")/tests/bpf"
+	[ -f "$tb/streams.bpf.o" ] || skip "no $tb/streams.bpf.o (make bpf-objs)"
+	[ -e "$MNT/progs/streams.bpf.o" ] && return 0
+	cp "$tb/streams.bpf.o" "$MNT/progs/" || { cat "$MNT/progs/.log" >&2; return 1; }
+}
+
+@test "queues and stacks with BTF pop, peek and push values in bpftool's JSON form" {
+	load_streams
+	while cat "$MNT/maps/job_queue/pop" >/dev/null 2>&1; do :; done
+	while cat "$MNT/maps/delta_stack/pop" >/dev/null 2>&1; do :; done
+	printf 'abcde' >"$MNT/progs/push_job/run"		# pushes job 5 "net", delta -5
+	run -0 cat "$MNT/maps/job_queue/peek"
+	assert_output '{"id": 5, "name": "net"}'
+	printf '{"id": 7, "name": "disk"}\n{"name": "x"}\n' >"$MNT/maps/job_queue/push"
+	run -0 cat "$MNT/maps/job_queue/pop"
+	assert_output '{"id": 5, "name": "net"}'
+	run -0 cat "$MNT/maps/job_queue/pop"
+	assert_output '{"id": 7, "name": "disk"}'
+	run -0 cat "$MNT/maps/job_queue/pop"
+	assert_output '{"id": 0, "name": "x"}'
+	echo '-9' >"$MNT/maps/delta_stack/push"
+	run -0 cat "$MNT/maps/delta_stack/pop"
+	assert_output "-9"
+	run -0 cat "$MNT/maps/delta_stack/pop"
+	assert_output "-5"
+	run -0 grep -x "value_format: btf" "$MNT/maps/job_queue/.info"
+}
+
+@test "typed queue push: the hex form works, malformed JSON fails with EINVAL" {
+	load_streams
+	while cat "$MNT/maps/job_queue/pop" >/dev/null 2>&1; do :; done
+	echo '03 00 00 00 61 62 00 00 00 00 00 00' >"$MNT/maps/job_queue/push"
+	run -0 cat "$MNT/maps/job_queue/pop"
+	assert_output '{"id": 3, "name": "ab"}'
+	run -1 bash -c "echo '{\"nosuch\": 1}' >'$MNT/maps/job_queue/push'"
+	assert_output --partial "Invalid argument"
+	run -1 cat "$MNT/maps/job_queue/pop"			# nothing was pushed
+	assert_output --partial "No such file or directory"
+}
+
+@test "a ring buffer declared with a record type streams its records as JSON" {
+	load_streams
+	timeout 0.3 cat "$MNT/maps/job_ring/stream" >/dev/null || true	# drain
+	printf 'abcdef' >"$MNT/progs/push_job/run"
+	printf 'abcdefgh' >"$MNT/progs/push_job/run"
+	run -124 timeout 0.5 cat "$MNT/maps/job_ring/stream"
+	assert_output "$(printf '{"id": 6, "name": "net"}\n{"id": 8, "name": "net"}')"
+	run -0 grep -x "btf_value: struct job" "$MNT/maps/job_ring/.info"
+}
+
+@test "poll on a perf event array's stream waits for bpf_perf_event_output" {
+	load_streams
+	run -0 python3 - "$MNT/maps/job_perf/stream" "$MNT/progs/push_job/run" <<-'EOF'
+		import os, select, sys, threading, time
+		fd = os.open(sys.argv[1], os.O_RDONLY | os.O_NONBLOCK)	# opens the rings
+		try:
+		    os.read(fd, 65536)		# drain
+		except BlockingIOError:
+		    pass
+		p = select.poll()
+		p.register(fd, select.POLLIN)
+		print("empty", p.poll(300))
+		def run():
+		    time.sleep(0.5)
+		    with open(sys.argv[2], "wb") as f:
+		        f.write(b"abcd")
+		threading.Thread(target=run).start()
+		t = time.time()
+		ev = p.poll(5000)
+		print("ready", [e & select.POLLIN for _, e in ev], "waited", time.time() - t >= 0.4)
+		print(os.read(fd, 4096).decode().strip())
+	EOF
+	assert_line "empty []"
+	assert_line "ready [1] waited True"
+	assert_line "04 00 00 00 6e 65 74 00 00 00 00 00"
 }
 
 @test "a perf event array lists only .info and stream; an empty stream is EAGAIN non-blocking" {

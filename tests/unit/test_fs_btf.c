@@ -9,10 +9,15 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "harness.h"
+#include "core/object.h"
 #include "fs/render.h"
 
 struct rec {
@@ -166,6 +171,91 @@ static int parse(const struct btf *b, u32 id, const char *text, void *out, u32 s
 	return bpffs_btf_parse(b, id, text, strlen(text), out, size);
 }
 
+/* @json without the blanks outside strings (bpftool -j prints none). */
+static void squeeze(const char *json, char *out, size_t cap)
+{
+	bool in_str = false;
+	size_t n = 0;
+
+	for (; *json && n + 1 < cap; json++) {
+		if (in_str && *json == '\\' && json[1]) {
+			out[n++] = *json++;
+		} else if (*json == '"') {
+			in_str = !in_str;
+		} else if (!in_str && (*json == ' ' || *json == '\n')) {
+			continue;
+		}
+		out[n++] = *json;
+	}
+	out[n] = '\0';
+}
+
+/*
+ * The kernel as the oracle: load @path with libbpf, and what `bpftool -j
+ * map dump` prints as the formatted value of map @name into @out. 1 when
+ * done, 0 when the kernel or bpftool is unavailable, -1 on a bad answer.
+ */
+static int bpftool_value(const char *path, const char *name, char *out, size_t cap)
+{
+	struct bpf_map_info info = { 0 };
+	u32 len = sizeof(info);
+	struct bpf_object *o = bpf_object__open_file(path, NULL);
+	struct bpf_map *m;
+	char cmd[128], *text = NULL, *v, *e;
+	size_t tcap = 0, tl = 0;
+	int ret = 0, depth = 0;
+	bool in_str = false;
+	FILE *f;
+
+	if (!o || bpf_object__load(o))
+		goto out;
+	m = bpf_object__find_map_by_name(o, name);
+	if (!m || bpf_obj_get_info_by_fd(bpf_map__fd(m), &info, &len))
+		goto out;
+	snprintf(cmd, sizeof(cmd), "bpftool -j map dump id %u 2>/dev/null", info.id);
+	f = popen(cmd, "r");
+	if (!f)
+		goto out;
+	while (!feof(f) && !ferror(f)) {
+		if (tl + 4096 > tcap) {
+			char *nt = realloc(text, tcap * 2 + 8192);
+
+			if (!nt)
+				break;
+			text = nt;
+			tcap = tcap * 2 + 8192;
+		}
+		tl += fread(text + tl, 1, tcap - tl - 1, f);
+	}
+	if (pclose(f) || !text)
+		goto out;
+	text[tl] = '\0';
+	ret = -1;
+	v = strstr(text, "\"formatted\":{\"value\":");
+	if (!v)
+		goto out;
+	v += strlen("\"formatted\":{\"value\":");
+	for (e = v; *e; e++) {	/* the value: up to its balancing brace */
+		if (in_str && *e == '\\' && e[1])
+			e++;
+		else if (*e == '"')
+			in_str = !in_str;
+		else if (!in_str && (*e == '{' || *e == '['))
+			depth++;
+		else if (!in_str && (*e == '}' || *e == ']') && --depth == 0)
+			break;
+	}
+	if (*e && (size_t)(e + 1 - v) < cap) {
+		memcpy(out, v, (size_t)(e + 1 - v));
+		out[e + 1 - v] = '\0';
+		ret = 1;
+	}
+out:
+	free(text);
+	bpf_object__close(o);
+	return ret;
+}
+
 int main(void)
 {
 	struct btf *b = build();
@@ -293,13 +383,40 @@ int main(void)
 		CHECK(roundtrip(b, ids.uni, &v32, 4, "{\"i\": 5, \"c\": \"BLUE\"}"));
 	}
 
-	TEST("a DATASEC of size 0 prints as an object of its variables") {
+	TEST("a DATASEC prints as bpftool's {section: [{var: value}, ...]}") {
 		memset(&sec, 0, sizeof(sec));
 		sec.hits = 7;
 		sec.scale = 3;
 		CHECK(bpffs_btf_fits(b, ids.sec, 12));
-		CHECK(roundtrip(b, ids.sec, &sec, 12, "{\"hits\": 7, \"scale\": 3}"));
+		CHECK(roundtrip(b, ids.sec, &sec, 12,
+				"{\".data\": [{\"hits\": 7}, {\"scale\": 3}]}"));
 		CHECK(!bpffs_btf_fits(b, ids.sec, 10));	/* the variables do not fit */
+	}
+
+	TEST("a DATASEC also parses flat, in any order, missing variables zero") {
+		memset(&sec, 0xa5, sizeof(sec));
+		CHECK_EQ(parse(b, ids.sec, "{\"scale\": 4, \"hits\": 0x10}", &sec, 12), 0);
+		CHECK(sec.hits == 16 && sec.scale == 4);
+		CHECK_EQ(parse(b, ids.sec, "{\".data\": [{\"scale\": 9}]}", &sec, 12), 0);
+		CHECK(sec.hits == 0 && sec.scale == 9);
+		CHECK_EQ(parse(b, ids.sec, "{\".data\": [{\"scale\": 1, \"hits\": 2}]}", &sec, 12),
+			 0);
+		CHECK(sec.hits == 2 && sec.scale == 1);
+		CHECK_EQ(parse(b, ids.sec, "{\".data\": []}", &sec, 12), 0);
+		CHECK(sec.hits == 0 && sec.scale == 0);
+		CHECK_EQ(parse(b, ids.sec, "{}", &sec, 12), 0);
+	}
+
+	TEST("malformed DATASEC text fails with EINVAL") {
+		static const char *const bad[] = {
+			"{\".data\": [{\"nosuch\": 1}]}", "{\".bss\": [{\"hits\": 1}]}",
+			"{\".data\": [{\"hits\": 1}}", "{\".data\": [{}]}",
+			"{\".data\": {\"hits\": 1}}", "{\".data\": [{\"hits\": 1}]",
+			"{\"hits\": 1,}", "{\".data\": [{\"hits\": 1},]}", "[{\"hits\": 1}]",
+		};
+
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+			CHECK_EQ(parse(b, ids.sec, bad[i], &sec, 12), -EINVAL);
 	}
 
 	TEST("types are only used when their size is the map's") {
@@ -365,6 +482,84 @@ int main(void)
 		}
 		CHECK_EQ(bad, 0);
 		free(text);
+	}
+
+	TEST("global data of a compiled object prints by variable (DATASECs fixed up at open)") {
+		static const char *const want[][2] = {
+			{ "globals.data", "{\".data\": [{\"counter\": 3}, {\"name\": \"abc\"}, "
+					  "{\"origin\": {\"x\": -1, \"y\": 2}}, {\"hidden\": 9}]}\n" },
+			{ "globals.bss", "{\".bss\": [{\"zero2\": 0}, {\"zero1\": 0}]}\n" },
+			{ "globals.rodata", "{\".rodata\": [{\"k1\": 1}, {\"k2\": \"xy\"}]}\n" },
+		};
+		const char *build = getenv("BUILD");
+		struct bpffs_object *obj = NULL;
+		const struct bpffs_obj_map *m;
+		u8 zero[64] = { 0 }, back[64];
+		char path[512], *text;
+		size_t len;
+
+		snprintf(path, sizeof(path), "%s/tests/bpf/globals.bpf.o", build ? build : "build");
+		if (access(path, R_OK))
+			SKIP("no tests/bpf/globals.bpf.o (make bpf-objs)");
+		else
+			CHECK_EQ(bpffs_object_open_file(path, NULL, NULL, &obj), 0);
+		for (size_t i = 0; obj && i < sizeof(want) / sizeof(want[0]); i++) {
+			const u8 *init;
+			u32 id, size;
+
+			m = bpffs_object_find_map(obj, want[i][0]);
+			CHECK(m && m->attr.value_size <= sizeof(back));
+			if (!m || m->attr.value_size > sizeof(back))
+				continue;
+			id = m->attr.btf_value_type_id;
+			size = m->attr.value_size;
+			init = m->init_data ? m->init_data : zero;
+			CHECK(bpffs_btf_fits(obj->btf, id, size));
+			text = NULL;
+			CHECK_EQ(bpffs_btf_render(obj->btf, id, init, &text, &len), 0);
+			if (text && strcmp(text, want[i][1]))
+				printf("# %s: %s", want[i][0], text);
+			CHECK(text && !strcmp(text, want[i][1]));
+			CHECK(text && !bpffs_btf_parse(obj->btf, id, text, len, back, size) &&
+			      !memcmp(back, init, size));
+			free(text);
+		}
+		bpffs_object_free(obj);
+	}
+
+	TEST("the kernel's bpftool prints the same global data (kernel oracle)") {
+		static const char *const maps[] = {
+			"globals.data", "globals.bss", "globals.rodata",
+		};
+		const char *build = getenv("BUILD");
+		struct bpffs_object *obj = NULL;
+		const struct bpffs_obj_map *m;
+		char path[512], want[1024], ours[1024], *text = NULL;
+		u8 zero[64] = { 0 };
+		size_t len;
+		int got;
+
+		snprintf(path, sizeof(path), "%s/tests/bpf/globals.bpf.o", build ? build : "build");
+		libbpf_set_print(NULL);
+		got = access(path, R_OK) ? 0 : bpftool_value(path, maps[0], want, sizeof(want));
+		if (!got)
+			SKIP("kernel BPF or bpftool unavailable (needs root), or no globals.bpf.o");
+		else
+			CHECK_EQ(bpffs_object_open_file(path, NULL, NULL, &obj), 0);
+		for (size_t i = 0; got && obj && i < sizeof(maps) / sizeof(maps[0]); i++) {
+			CHECK_EQ(bpftool_value(path, maps[i], want, sizeof(want)), 1);
+			m = bpffs_object_find_map(obj, maps[i]);
+			CHECK(m && !bpffs_btf_render(obj->btf, m->attr.btf_value_type_id,
+						     m->init_data ? m->init_data : zero,
+						     &text, &len));
+			squeeze(text ? text : "", ours, sizeof(ours));
+			if (strcmp(ours, want))
+				printf("# %s: bpftool %s, ours %s\n", maps[i], want, ours);
+			CHECK(!strcmp(ours, want));
+			free(text);
+			text = NULL;
+		}
+		bpffs_object_free(obj);
 	}
 
 	TEST("every showable type of real objects' BTF reads back to the same text") {

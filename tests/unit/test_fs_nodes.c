@@ -8,7 +8,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "harness.h"
 #include "fs/internal.h"
@@ -94,6 +99,40 @@ static int read_file(struct bpffs_fs *fs, u64 dir, const char *name, char *buf, 
 		return (int)n;
 	buf[n] = '\0';
 	return 0;
+}
+
+/* A poll notify: 1 when fired ready, -1 when dropped. */
+static void poll_cb(void *arg, bool ready)
+{
+	*(int *)arg = ready ? 1 : -1;
+}
+
+static atomic_int poll_calls, poll_fired;
+static atomic_bool emit_stop;
+
+static void count_cb(void *arg, bool ready)
+{
+	atomic_fetch_add(&poll_calls, 1);
+	if (ready)
+		atomic_fetch_add(&poll_fired, 1);
+}
+
+static double elapsed(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) + (t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* bpf_trace_printk from another thread, as program runs do */
+static void *emitter(void *arg)
+{
+	while (!atomic_load(&emit_stop)) {
+		bpffs_trace_emit("x", 1);
+		usleep(50);
+	}
+	return NULL;
 }
 
 int main(void)
@@ -200,6 +239,70 @@ int main(void)
 		/* consumed: a non-blocking read now finds nothing */
 		CHECK_EQ(bpffs_fs_read(f, buf, sizeof(buf) - 1, 0), -EAGAIN);
 		bpffs_fs_release(f);
+		bpffs_node_forget(fs, e.ino, 1);
+	}
+
+	TEST("poll on trace_pipe: a pending request fires once on the next message") {
+		struct bpffs_file *f, *g;
+		int fired[2] = { 0, 0 }, dropped[2] = { 0, 0 };
+
+		CHECK_EQ(bpffs_fs_lookup(fs, 1, "trace_pipe", &e), 0);
+		CHECK_EQ(bpffs_fs_open(fs, e.ino, O_RDONLY | O_NONBLOCK, &f), 0);
+		CHECK_EQ(bpffs_fs_open(fs, e.ino, O_RDONLY | O_NONBLOCK, &g), 0);
+		CHECK_EQ(bpffs_fs_poll(f, NULL, NULL), 0);		/* empty */
+		CHECK_EQ(bpffs_fs_poll(f, poll_cb, &dropped[0]), 0);
+		/* a second request replaces the first, which is dropped */
+		CHECK_EQ(bpffs_fs_poll(f, poll_cb, &fired[0]), 0);
+		CHECK_EQ(dropped[0], -1);
+		CHECK_EQ(bpffs_fs_poll(g, poll_cb, &fired[1]), 0);
+		bpffs_trace_emit("ping", 4);
+		CHECK_EQ(fired[0], 1);
+		CHECK_EQ(fired[1], 1);
+		CHECK(bpffs_fs_poll(f, NULL, NULL) & POLLIN);
+		bpffs_trace_emit("pong", 4);	/* nothing pending: no call */
+		CHECK_EQ(fired[0], 1);
+		CHECK(bpffs_fs_read(f, buf, sizeof(buf) - 1, 0) > 0);
+		CHECK_EQ(bpffs_fs_poll(g, NULL, NULL), 0);		/* f consumed it */
+		CHECK_EQ(bpffs_fs_poll(g, poll_cb, &dropped[1]), 0);
+		bpffs_fs_release(g);					/* drops its request */
+		CHECK_EQ(dropped[1], -1);
+		bpffs_fs_release(f);
+		bpffs_node_forget(fs, e.ino, 1);
+	}
+
+	TEST("poll requests racing with messages and releases are each answered once") {
+		struct bpffs_file *f;
+		struct timespec t0;
+		pthread_t t;
+		int regs = 0, i, j;
+
+		atomic_store(&poll_calls, 0);
+		atomic_store(&poll_fired, 0);
+		atomic_store(&emit_stop, false);
+		CHECK_EQ(bpffs_fs_lookup(fs, 1, "trace_pipe", &e), 0);
+		CHECK_EQ(pthread_create(&t, NULL, emitter, NULL), 0);
+		/* 200 ms at least, until messages answered some (a loaded machine) */
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		for (i = 0; elapsed(&t0) < 0.2 || (atomic_load(&poll_fired) < 20 &&
+						    elapsed(&t0) < 10); i++) {
+			if (bpffs_fs_open(fs, e.ino, O_RDONLY | O_NONBLOCK, &f)) {
+				i = -1;
+				break;
+			}
+			for (j = 0; j < 3; j++) {
+				while (bpffs_fs_read(f, buf, sizeof(buf), 0) > 0)
+					;	/* drain, so that the poll has to wait */
+				regs += bpffs_fs_poll(f, count_cb, NULL) == 0;
+			}
+			bpffs_fs_release(f);	/* drops what the messages did not fire */
+		}
+		atomic_store(&emit_stop, true);
+		pthread_join(t, NULL);
+		printf("# %d polls waited, %d answered, %d by a message\n", regs,
+		       atomic_load(&poll_calls), atomic_load(&poll_fired));
+		CHECK(i > 0);
+		CHECK(regs > 0 && atomic_load(&poll_fired) > 0);	/* both paths ran */
+		CHECK_EQ(atomic_load(&poll_calls), regs);
 		bpffs_node_forget(fs, e.ino, 1);
 	}
 

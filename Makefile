@@ -100,7 +100,8 @@ ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer
 san-build:
 	$(MAKE) BUILD=$(ASAN_BUILD) SAN="$(ASAN_FLAGS)" all bpf-objs
 	$(MAKE) BUILD=$(TSAN_BUILD) SAN=-fsanitize=thread $(TSAN_BUILD)/tests/test_maps_stress \
-		$(TSAN_BUILD)/tests/test_stress bpf-objs
+		$(TSAN_BUILD)/tests/test_stress $(TSAN_BUILD)/tests/test_state \
+		$(TSAN_BUILD)/tests/test_hooks_cpumap bpf-objs
 
 check-asan:
 	$(MAKE) BUILD=$(ASAN_BUILD) SAN="$(ASAN_FLAGS)" all bpf-objs
@@ -173,9 +174,12 @@ install: $(BIN)
 # Maps concurrency stress test under ThreadSanitizer, in its own build dir (CI runs it).
 check-tsan:
 	$(MAKE) BUILD=$(TSAN_BUILD) SAN=-fsanitize=thread $(TSAN_BUILD)/tests/test_maps_stress \
-		$(TSAN_BUILD)/tests/test_stress bpf-objs
+		$(TSAN_BUILD)/tests/test_stress $(TSAN_BUILD)/tests/test_state \
+		$(TSAN_BUILD)/tests/test_hooks_cpumap bpf-objs
 	TSAN_OPTIONS="halt_on_error=1 exitcode=66" ./$(TSAN_BUILD)/tests/test_maps_stress
 	BUILD=$(TSAN_BUILD) TSAN_OPTIONS="halt_on_error=1 exitcode=66" ./$(TSAN_BUILD)/tests/test_stress
+	BUILD=$(TSAN_BUILD) TSAN_OPTIONS="halt_on_error=1 exitcode=66" ./$(TSAN_BUILD)/tests/test_state
+	TSAN_OPTIONS="halt_on_error=1 exitcode=66" ./$(TSAN_BUILD)/tests/test_hooks_cpumap
 
 clean:
 	rm -rf $(BUILD)

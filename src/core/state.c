@@ -23,7 +23,7 @@
 #include "core.h"
 #include "log.h"
 #include "sha256.h"
-#include "state.h"
+#include "state_internal.h"
 #include "vlog.h"
 #include "registry_internal.h"
 #include "../maps/maps.h"
@@ -47,25 +47,6 @@ struct saved {				/* one file we wrote */
 	u8 sha[32];			/* maps: digest of the content written */
 	u32 id;				/* objects: registry id of what we wrote */
 	bool seen;
-};
-
-struct saved_set {
-	struct saved *v;
-	u32 cnt, cap;
-};
-
-struct bpffs_state {
-	struct bpffs_registry *reg;
-	struct bpffs_state_opts opts;
-	char *dir;
-	pthread_mutex_t flush_lock;	/* one flush at a time; guards the sets */
-	struct saved_set objs, maps;
-	u64 tmp_seq;
-	pthread_t thread;
-	bool thread_started;
-	pthread_mutex_t stop_lock;
-	pthread_cond_t stop_cond;
-	bool stop;
 };
 
 /* ---- small file helpers ---- */
@@ -95,14 +76,13 @@ static int write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-/* Write @buf as DIR/@sub/@name@suffix: complete in tmp/, synced, renamed. */
-static int write_atomic(struct bpffs_state *st, const char *sub, const char *name,
-			const char *suffix, const void *buf, size_t len)
+int bpffs_state_write_atomic(struct bpffs_state *st, const char *sub, const char *name,
+			     const char *suffix, const void *buf, size_t len)
 {
 	char tmp[PATH_MAX], dst[PATH_MAX];
 	int fd, err;
 
-	snprintf(tmp, sizeof(tmp), "%s/tmp/w%llu", st->dir, (unsigned long long)++st->tmp_seq);
+	snprintf(tmp, sizeof(tmp), "%s/tmp/w%llu", st->dir, (unsigned long long)__atomic_add_fetch(&st->tmp_seq, 1, __ATOMIC_RELAXED));
 	err = state_path(st, sub, name, suffix, dst);
 	if (err)
 		return err;
@@ -121,7 +101,7 @@ static int write_atomic(struct bpffs_state *st, const char *sub, const char *nam
 	return err;
 }
 
-static void *read_whole(const char *path, size_t *len)
+void *bpffs_state_read_whole(const char *path, size_t *len)
 {
 	struct stat sb;
 	u8 *buf = NULL;
@@ -217,15 +197,138 @@ static bool keeps_entries(u32 type)
 	return false;
 }
 
+/*
+ * Slot maps (prog arrays, map-in-map): each slot is saved as the name of the
+ * program or map it holds, and set again from the restored registry.
+ */
+#define SLOT_NAME_LEN BPFFS_OBJ_NAME_LEN
+
+static bool has_slots(u32 type)
+{
+	return type == BPF_MAP_TYPE_PROG_ARRAY || type == BPF_MAP_TYPE_ARRAY_OF_MAPS ||
+	       type == BPF_MAP_TYPE_HASH_OF_MAPS;
+}
+
+/* Queues and stacks: values only, saved oldest first and pushed back in that order. */
+static bool is_qs(u32 type)
+{
+	return type == BPF_MAP_TYPE_QUEUE || type == BPF_MAP_TYPE_STACK;
+}
+
 static u32 value_bytes(const struct bpffs_map *map)
 {
 	return map->user_value_size ? map->user_value_size : map->value_size;
 }
 
+/* Bytes of one value in the map's file. */
+static u32 disk_value_bytes(const struct bpffs_map *map)
+{
+	return has_slots(map->map_type) ? SLOT_NAME_LEN : value_bytes(map);
+}
+
+/* Name of what slot @key holds, zero-padded into @name; false when the slot is empty. */
+static bool slot_name(struct bpffs_map *map, const void *key, char *name)
+{
+	const char *found = NULL;
+
+	memset(name, 0, SLOT_NAME_LEN);
+	bpffs_rcu_read_lock();
+	if (map->map_type == BPF_MAP_TYPE_PROG_ARRAY) {
+		struct bpffs_prog *prog = bpffs_prog_array_get(map, *(const u32 *)key);
+
+		found = prog ? prog->name : NULL;
+	} else if (map->ops->lookup) {
+		struct bpffs_map *inner = map->ops->lookup(map, key);
+
+		found = inner ? inner->name : NULL;
+	}
+	if (found)
+		snprintf(name, SLOT_NAME_LEN, "%s", found);
+	bpffs_rcu_read_unlock();
+	return found;
+}
+
+/* Slot map file: the header in @buf, then (key, name) for every set slot. */
+static u8 *slots_serialize(u8 *buf, size_t *len, struct bpffs_map *map)
+{
+	size_t ent = (size_t)map->key_size + SLOT_NAME_LEN, used = sizeof(struct state_map_hdr);
+	u8 *n = realloc(buf, used + (size_t)map->max_entries * ent + 32);
+	u8 *cur = malloc(map->key_size ? map->key_size : 1);
+	bool first = true;
+	u64 i;
+
+	if (!n || !cur) {
+		free(n ? n : buf);
+		free(cur);
+		return NULL;
+	}
+	for (i = 0; i < map->max_entries; i++) {
+		if (bpffs_map_get_next_key(map, first ? NULL : cur, cur))
+			break;
+		first = false;
+		if (!slot_name(map, cur, (char *)n + used + map->key_size))
+			continue;	/* empty: the walk goes on from this key */
+		memcpy(n + used, cur, map->key_size);
+		used += ent;
+		((struct state_map_hdr *)n)->entry_cnt++;
+	}
+	free(cur);
+	bpffs_sha256(n, used, n + used);
+	*len = used + 32;
+	return n;
+}
+
+/* Put the program or map named in a saved slot back into slot @key. */
+static int slot_restore(struct bpffs_state *st, struct bpffs_map *map, const void *key,
+			const u8 *saved)
+{
+	char name[SLOT_NAME_LEN + 1];
+	int err = -ENOENT;
+
+	memcpy(name, saved, SLOT_NAME_LEN);
+	name[SLOT_NAME_LEN] = '\0';
+	if (map->map_type == BPF_MAP_TYPE_PROG_ARRAY) {
+		struct bpffs_prog *prog = bpffs_registry_get_prog(st->reg, name);
+
+		if (prog)
+			err = bpffs_prog_array_update(map, *(const u32 *)key, prog);
+		bpffs_prog_put(prog);
+	} else {
+		struct bpffs_map *inner = bpffs_registry_get_map(st->reg, name);
+
+		if (inner)
+			err = bpffs_map_in_map_update(map, key, inner, BPF_ANY, NULL);
+		bpffs_map_put(inner);
+	}
+	if (err)
+		pr_warn("state: map '%s': a slot cannot hold '%s' again (%d)", map->name, name, err);
+	return err;
+}
+
+/* Queue/stack file: the header in @buf, then the values (one copy under the map's lock). */
+static u8 *qs_serialize(u8 *buf, size_t *len, struct bpffs_map *map)
+{
+	size_t used = sizeof(struct state_map_hdr);
+	u8 *n = realloc(buf, used + (size_t)map->max_entries * map->value_size + 32);
+	long cnt;
+
+	if (!n) {
+		free(buf);
+		return NULL;
+	}
+	cnt = bpffs_qs_copy(map, n + used, map->max_entries);
+	cnt = cnt < 0 ? 0 : cnt;
+	((struct state_map_hdr *)n)->entry_cnt = (u64)cnt;
+	used += (size_t)cnt * map->value_size;
+	bpffs_sha256(n, used, n + used);
+	*len = used + 32;
+	return n;
+}
+
 /* The map's file content: header, entries, SHA-256. */
 static u8 *map_serialize(struct bpffs_state *st, struct bpffs_map *map, bool held, size_t *len)
 {
-	size_t ent = (size_t)map->key_size + value_bytes(map), cap = 4096, used, key_off = 0;
+	size_t ent = (size_t)map->key_size + disk_value_bytes(map), cap = 4096, used, key_off = 0;
 	struct state_map_hdr *h;
 	u8 *buf = malloc(cap), *nk, *n;
 	u64 i;
@@ -244,9 +347,13 @@ static u8 *map_serialize(struct bpffs_state *st, struct bpffs_map *map, bool hel
 	h->map_extra = map->map_extra;
 	h->held = held;
 	h->tag = st->opts.map_tag_get ? st->opts.map_tag_get(st->opts.arg, map) : 0;
-	h->value_bytes = value_bytes(map);
+	h->value_bytes = disk_value_bytes(map);
 	snprintf(h->name, sizeof(h->name), "%s", map->name);
 	used = sizeof(*h);
+	if (is_qs(map->map_type))
+		return qs_serialize(buf, len, map);
+	if (has_slots(map->map_type))
+		return slots_serialize(buf, len, map);
 	/* at most max_entries keys: a walk racing with deletes may restart */
 	for (i = 0; keeps_entries(map->map_type) && i < map->max_entries; i++) {
 		if (used + ent + 32 > cap) {
@@ -284,7 +391,7 @@ static int flush_map(struct bpffs_state *st, struct bpffs_map *map, bool held)
 	if (!buf)
 		return -ENOMEM;
 	if (!s || memcmp(s->sha, buf + len - 32, 32)) {
-		err = write_atomic(st, "maps", map->name, ".map", buf, len);
+		err = bpffs_state_write_atomic(st, "maps", map->name, ".map", buf, len);
 		if (!err && !s)
 			s = saved_add(&st->maps, map->name);
 		if (!err && s)
@@ -304,7 +411,7 @@ static int flush_obj(struct bpffs_state *st, struct bpffs_loaded_obj *lo)
 	int err = 0;
 
 	if (!s || s->id != lo->id) {
-		err = write_atomic(st, "objects", lo->name, "", lo->elf, lo->elf_size);
+		err = bpffs_state_write_atomic(st, "objects", lo->name, "", lo->elf, lo->elf_size);
 		if (!err && !s)
 			s = saved_add(&st->objs, lo->name);
 		if (!err && s)
@@ -312,6 +419,39 @@ static int flush_obj(struct bpffs_state *st, struct bpffs_loaded_obj *lo)
 	}
 	if (s)
 		s->seen = true;
+	return err;
+}
+
+/*
+ * Write the objects not written yet (no sweep): DIR/hooks is written only
+ * after the objects its links name, so a link never outlives its object on disk.
+ */
+int bpffs_state_flush_objects(struct bpffs_state *st)
+{
+	struct bpffs_loaded_obj **objs;
+	int err = 0, e;
+	u32 n, i;
+
+	pthread_rwlock_rdlock(&st->reg->lock);
+	n = st->reg->obj_cnt;
+	objs = calloc(n + 1, sizeof(*objs));
+	for (i = 0; objs && i < n; i++) {
+		objs[i] = st->reg->objs[i];
+		__atomic_add_fetch(&objs[i]->refcnt, 1, __ATOMIC_RELAXED);
+	}
+	pthread_rwlock_unlock(&st->reg->lock);
+	if (!objs)
+		return -ENOMEM;
+	pthread_mutex_lock(&st->flush_lock);
+	for (i = 0; i < n; i++) {
+		e = flush_obj(st, objs[i]);
+		err = err ? err : e;
+		bpffs_loaded_obj_put(objs[i]);
+	}
+	for (i = 0; i < st->objs.cnt; i++)	/* the next full pass marks them again */
+		st->objs.v[i].seen = false;
+	pthread_mutex_unlock(&st->flush_lock);
+	free(objs);
 	return err;
 }
 
@@ -396,6 +536,8 @@ int bpffs_state_flush(struct bpffs_state *st)
 	}
 	pthread_mutex_unlock(&st->flush_lock);
 	snapshot_drop(&sn);
+	err = bpffs_state_hooks_flush(st);	/* normally written at each change already */
+	first = first ? first : err;
 	if (first)
 		pr_warn("state: flush to %s failed: %s", st->dir, strerror(-first));
 	return first;
@@ -481,7 +623,7 @@ static int read_map_files(struct bpffs_state *st, struct map_file **out, u32 *cn
 		memset(&v[c], 0, sizeof(v[c]));
 		snprintf(v[c].file, sizeof(v[c].file), "%s", de->d_name);
 		snprintf(path, sizeof(path), "%s/maps/%s", st->dir, de->d_name);
-		v[c].buf = read_whole(path, &v[c].len);
+		v[c].buf = bpffs_state_read_whole(path, &v[c].len);
 		if (!v[c].buf || map_file_check(&v[c])) {
 			stats->map_errors++;
 			free(v[c].buf);
@@ -554,7 +696,7 @@ static void restore_objects(struct bpffs_state *st, struct bpffs_state_stats *st
 		if (de->d_name[0] == '.' && (!de->d_name[1] || !strcmp(de->d_name, "..")))
 			continue;
 		snprintf(path, sizeof(path), "%s/objects/%s", st->dir, de->d_name);
-		buf = read_whole(path, &len);
+		buf = bpffs_state_read_whole(path, &len);
 		bpffs_vlog_reset(&log);
 		err = buf ? bpffs_registry_load(st->reg, de->d_name, buf, len, &st->opts.load, &log,
 						&lo) : -EIO;
@@ -585,14 +727,16 @@ static void refill_map(struct bpffs_state *st, struct map_file *mf, struct bpffs
 		return;
 	}
 	if (map->map_type != h->map_type || map->key_size != h->key_size ||
-	    value_bytes(map) != h->value_bytes) {
+	    disk_value_bytes(map) != h->value_bytes) {
 		pr_warn("state: map '%s' changed shape; its saved entries are dropped", h->name);
 		stats->map_errors++;
 	} else if (!map->frozen) {
 		for (i = 0; i < h->entry_cnt; i++) {
 			const u8 *e = mf->entries + i * ent;
 
-			if (bpffs_map_update_elem(map, e, e + h->key_size, BPF_ANY))
+			if (is_qs(map->map_type) ? bpffs_map_push_elem(map, e, BPF_ANY)
+			    : has_slots(map->map_type) ? slot_restore(st, map, e, e + h->key_size)
+			    : bpffs_map_update_elem(map, e, e + h->key_size, BPF_ANY))
 				stats->entry_errors++;
 			else
 				stats->entries++;
@@ -655,6 +799,7 @@ static void restore(struct bpffs_state *st, struct bpffs_state_stats *stats)
 static void state_free(struct bpffs_state *st)
 {
 	pthread_mutex_destroy(&st->flush_lock);
+	pthread_mutex_destroy(&st->hooks_lock);
 	pthread_mutex_destroy(&st->stop_lock);
 	pthread_cond_destroy(&st->stop_cond);
 	free(st->objs.v);
@@ -680,6 +825,7 @@ int bpffs_state_open(struct bpffs_registry *reg, const struct bpffs_state_opts *
 	st->opts.flush_ms = opts->flush_ms ? opts->flush_ms : 100;
 	st->dir = strdup(opts->dir);
 	pthread_mutex_init(&st->flush_lock, NULL);
+	pthread_mutex_init(&st->hooks_lock, NULL);
 	pthread_mutex_init(&st->stop_lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -709,10 +855,13 @@ int bpffs_state_open(struct bpffs_registry *reg, const struct bpffs_state_opts *
 
 int bpffs_state_start(struct bpffs_state *st)
 {
+	struct bpffs_state_stats stats = { 0 };
 	int err;
 
 	if (!st || st->thread_started)
 		return 0;
+	if (!st->hooks_live)
+		bpffs_state_hooks_restore(st, &stats);
 	err = -pthread_create(&st->thread, NULL, flusher, st);
 	st->thread_started = !err;
 	return err;
@@ -722,6 +871,8 @@ void bpffs_state_close(struct bpffs_state *st)
 {
 	if (!st)
 		return;
+	/* the links are written as they are, then stopped: the last flush has every run's updates */
+	bpffs_state_hooks_stop(st);
 	if (st->thread_started) {
 		pthread_mutex_lock(&st->stop_lock);
 		st->stop = true;

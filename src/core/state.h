@@ -22,7 +22,11 @@
  * file. Map types whose values are references (prog arrays, map-in-map,
  * perf event arrays, dev/cpu maps) and queues, stacks, ring buffers and
  * bloom filters keep no entries: their objects re-create what they hold.
- * Hooks and links are not persisted yet.
+ *
+ *   DIR/hooks             hook directories made with mkdir and attached links
+ *                         (state_hooks.c), rewritten at each change
+ *
+ * Hooks and links come back in bpffs_state_start, after objects and maps.
  */
 #ifndef BPFFS_STATE_H
 #define BPFFS_STATE_H
@@ -50,6 +54,8 @@ struct bpffs_state_stats {
 	u32 objs, obj_errors;
 	u32 maps, map_errors;
 	u64 entries, entry_errors;
+	u32 hooks, hook_errors;		/* hook directories (bpffs_state_start) */
+	u32 links, link_errors;		/* links re-attached (bpffs_state_start) */
 };
 
 /*
@@ -59,11 +65,20 @@ struct bpffs_state_stats {
  */
 int bpffs_state_open(struct bpffs_registry *reg, const struct bpffs_state_opts *opts,
 		     struct bpffs_state_stats *stats, struct bpffs_state **out);
-/* Start the flusher thread (after any fork, e.g. daemonizing). 0 or -errno. */
+/*
+ * Re-create the hook directories and re-attach the links of DIR (they start
+ * threads, so this comes after any fork, e.g. daemonizing), then start the
+ * flusher thread. A link that cannot be re-made is logged and skipped.
+ * 0 or -errno (no thread).
+ */
 int bpffs_state_start(struct bpffs_state *st);
 /* Write everything that changed now. Returns 0 or the first -errno. */
 int bpffs_state_flush(struct bpffs_state *st);
-/* Stop the flusher, flush everything a last time, free. */
+/*
+ * Clean stop: write the hooks and links a last time, detach every link
+ * (bpffs_hooks_shutdown, so no program changes a map afterwards), stop the
+ * flusher, flush everything a last time, free.
+ */
 void bpffs_state_close(struct bpffs_state *st);
 
 #endif /* BPFFS_STATE_H */

@@ -40,8 +40,8 @@ static void usage(FILE *out, const char *prog)
 		"  -o OPTS   FUSE mount options (allow_other, ro, ...) and limits:\n"
 		"            map_mem=SIZE[K|M|G] max_maps=N max_progs=N max_insns=N\n"
 		"            max_loops=N (docs/reliability.md)\n"
-		"  --state DIR  keep objects and maps in DIR across restarts; flushed\n"
-		"            every state_flush_ms=N ms (-o, default 100)\n"
+		"  --state DIR  keep objects, maps, hooks and links in DIR across\n"
+		"            restarts; maps flushed every state_flush_ms=N ms (-o, default 100)\n"
 		"  -h        this help and the FUSE options\n"
 		"  -V        version\n"
 		"Unmount with: fusermount3 -u MOUNTPOINT\n",

@@ -48,6 +48,8 @@ struct bpffs_link {
 		u64 run_time_ns;	/* wall time inside those runs */
 		u64 xdp[BPFFS_XDP_VERDICTS]; /* XDP: ABORTED, DROP, PASS, TX, REDIRECT */
 		u64 xdp_errors;		/* TX/REDIRECT that could not be sent, bad verdicts */
+		u64 cpumap_pass;	/* XDP: frames a CPUMAP worker took (its XDP_PASS) */
+		u64 cpumap_drops;	/* XDP: frames a full CPUMAP queue refused */
 		u64 kept;		/* socket filter: frames with a non-zero verdict */
 		u64 kept_bytes;		/* socket filter: bytes those verdicts kept */
 		u64 overflows;		/* inotify: IN_Q_OVERFLOW events delivered */
@@ -100,6 +102,18 @@ void bpffs_hook_put(struct bpffs_hook *hook);
  * socket targets, -ENOENT if absent. Called from: FUSE thread.
  */
 int bpffs_hook_destroy(const char *type, const char *target, struct bpffs_vlog *log);
+
+/* Are the targets of hook type @type the system's (socket: interfaces), not made by mkdir? */
+bool bpffs_hook_type_system(const char *type);
+
+/*
+ * Call @cb(@arg) after every successful bpffs_hook_create, bpffs_hook_destroy,
+ * bpffs_link_attach and bpffs_link_detach (the state directory writes the
+ * hooks and links then). One subscriber; NULL unsubscribes, and returns only
+ * once no call is running. Calls are serialised and run with no hook lock
+ * held, in the thread that made the change; @cb must not change hooks.
+ */
+void bpffs_hooks_set_notify(void (*cb)(void *arg), void *arg);
 
 const char *bpffs_hook_type_of(const struct bpffs_hook *hook);	/* "timer" */
 const char *bpffs_hook_target(const struct bpffs_hook *hook);	/* "10ms" */
@@ -190,13 +204,18 @@ int bpffs_path_escape(const char *path, char *out, size_t size);
 int bpffs_path_unescape(const char *name, char *out, size_t size);
 
 /*
- * Run the timer thread with SCHED_FIFO priority 1 (@on) or SCHED_OTHER.
- * Under CPU contention this is what keeps 1 ms timers within ~200 us (the
- * kernel's RT throttling still leaves 5% to other threads). Off by default:
- * a heavy program on a short period then competes with real-time priority.
- * Returns 0, or -EPERM without CAP_SYS_NICE. Called from: any thread.
+ * Force the timer thread's policy: SCHED_FIFO priority 1 (@on) or
+ * SCHED_OTHER, whatever its programs cost. Returns 0, or -EPERM without
+ * CAP_SYS_NICE. Called from: any thread.
  */
 int bpffs_hooks_timer_realtime(bool on);
+/*
+ * The default policy: SCHED_FIFO priority 1 when permitted (under CPU
+ * contention that is what keeps a 1 ms timer on time), SCHED_OTHER while its
+ * programs use more than 20% of a CPU (back below 5%), SCHED_OTHER for good
+ * without CAP_SYS_NICE. Returns 0. Called from: any thread.
+ */
+int bpffs_hooks_timer_sched_auto(void);
 
 /* ---- test runs (test_run.c; progs/NAME/run) -------------------------------- */
 

@@ -33,6 +33,29 @@ static struct {
 	} *links;			/* attached links, ascending id */
 } reg = { .lock = PTHREAD_MUTEX_INITIALIZER, .next_link_id = 1 };
 
+/* Who hears of hook and link changes (bpffs_hooks_set_notify). */
+static struct {
+	pthread_mutex_t lock;		/* held during a call: unsubscribe waits for it */
+	void (*cb)(void *arg);
+	void *arg;
+} notify = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+void bpffs_hooks_set_notify(void (*cb)(void *arg), void *arg)
+{
+	pthread_mutex_lock(&notify.lock);
+	notify.cb = cb;
+	notify.arg = arg;
+	pthread_mutex_unlock(&notify.lock);
+}
+
+static void hooks_changed(void)
+{
+	pthread_mutex_lock(&notify.lock);
+	if (notify.cb)
+		notify.cb(notify.arg);
+	pthread_mutex_unlock(&notify.lock);
+}
+
 u32 bpffs_hook_type_cnt(void)
 {
 	return BPFFS_ARRAY_SIZE(hook_types);
@@ -49,6 +72,13 @@ static const struct bpffs_hook_ops *hook_type_find(const char *name)
 		if (name && !strcmp(hook_types[i]->name, name))
 			return hook_types[i];
 	return NULL;
+}
+
+bool bpffs_hook_type_system(const char *type)
+{
+	const struct bpffs_hook_ops *ops = hook_type_find(type);
+
+	return ops && ops->system_targets;
 }
 
 const char *bpffs_hook_type_of(const struct bpffs_hook *hook)
@@ -172,6 +202,8 @@ int bpffs_hook_create(const char *type, const char *target, struct bpffs_vlog *l
 		bpffs_hook_put(got);
 	else
 		*out = got;
+	if (!err)
+		hooks_changed();
 	return err;
 }
 
@@ -241,8 +273,10 @@ int bpffs_hook_destroy(const char *type, const char *target, struct bpffs_vlog *
 	}
 	pthread_mutex_unlock(&hook->lock);
 	pthread_mutex_unlock(&reg.lock);
-	if (!err)
+	if (!err) {
 		bpffs_hook_put(hook);	/* the registry's reference */
+		hooks_changed();
+	}
 	return err;
 }
 
@@ -483,6 +517,7 @@ int bpffs_link_attach(struct bpffs_hook *hook, struct bpffs_prog *prog,
 		bpffs_link_get(link);
 		*out = link;
 	}
+	hooks_changed();
 	return 0;
 }
 
@@ -509,6 +544,7 @@ int bpffs_link_detach(struct bpffs_link *link)
 	bpffs_rcu_synchronize();
 	link_registry_del(link);
 	bpffs_link_put(link);	/* the hook's reference */
+	hooks_changed();
 	return err;
 }
 

@@ -9,7 +9,9 @@
  * qdisc. A raw socket sees copies: XDP_DROP stops nothing the kernel itself
  * delivers, it only stops this runtime's forwarding. Socket filters see both
  * directions (as tcpdump does); XDP programs only frames received.
- * Not here: fanout over several workers, TX rings, CPUMAP.
+ * XDP_REDIRECT through a CPUMAP copies the frame into that entry's worker
+ * queue (src/maps/cpumap.c); the worker's pass is counted on the link.
+ * Not here: fanout over several workers, TX rings.
  */
 #include <net/if.h>
 #include <poll.h>
@@ -26,6 +28,7 @@
 
 #include "internal.h"
 #include "../maps/maps.h"
+#include "../maps/cpumap.h"
 
 /*
  * Many small blocks rather than a few large ones: the 1 ms block timeout
@@ -261,29 +264,69 @@ static void xdp_redirect_reset(void)
 		ri->map = NULL;
 }
 
-/* Where XDP_REDIRECT sends the frame: bpf_redirect's ifindex or the devmap's. */
-static int xdp_redirect_target(void)
+/* Where XDP_REDIRECT sends the frame: bpf_redirect's ifindex, a devmap's or a cpumap's. */
+struct xdp_target {
+	int ifindex;			/* > 0: transmit there */
+	struct bpffs_map *cpumap;	/* else: queue to this cpumap's entry @cpu */
+	u32 cpu;
+};
+
+static struct xdp_target xdp_redirect_target(void)
 {
+	struct xdp_target t = { .ifindex = (int)bpffs_xdp_redirect_ifindex };
 	struct bpffs_redirect_info *ri;
-	int ifindex = (int)bpffs_xdp_redirect_ifindex;
 
 	bpffs_xdp_redirect_ifindex = 0;
-	if (ifindex)
-		return ifindex;
+	if (t.ifindex)
+		return t;
 	ri = bpffs_redirect_info ? bpffs_redirect_info() : NULL;
 	if (!ri || !ri->map)
-		return 0;
-	/* CPUMAP targets are worker slots: handing frames to another worker is not done */
-	ifindex = ri->map->map_type == BPF_MAP_TYPE_CPUMAP ? 0 : (int)ri->target;
+		return t;
+	if (ri->map->map_type == BPF_MAP_TYPE_CPUMAP) {
+		t.cpumap = ri->map;
+		t.cpu = ri->target;
+	} else {
+		t.ifindex = (int)ri->target;
+	}
 	ri->map = NULL;
-	return ifindex;
+	return t;
+}
+
+/* A CPUMAP worker took @frames frames this link queued: their XDP_PASS. */
+static void cpumap_done(void *owner, u32 frames)
+{
+	struct bpffs_link *l = owner;
+
+	bpffs_stat_add(&l->stats.cpumap_pass, frames);
+	/* one reference per queued frame: drop all but the last in one step */
+	if (frames > 1)
+		__atomic_sub_fetch(&l->refcnt, (int)frames - 1, __ATOMIC_RELEASE);
+	bpffs_link_put(l);
+}
+
+/* Copy the frame into the cpumap entry's queue; a full queue drops it (counted). */
+static void cpumap_queue(struct bpffs_link *l, const struct xdp_target *t,
+			 const struct bpffs_xdp_buff *x)
+{
+	int err;
+
+	bpffs_link_get(l);
+	err = bpffs_cpumap_enqueue(t->cpumap, t->cpu, x->data, (u32)(x->data_end - x->data),
+				   cpumap_done, l);
+	if (!err)
+		return;
+	bpffs_link_put(l);	/* never the last: the hook's link array holds one */
+	if (err == -ENOSPC)
+		bpffs_stat_add(&l->stats.cpumap_drops, 1);
+	else
+		bpffs_stat_add(&l->stats.xdp_errors, 1);	/* entry deleted since the run */
 }
 
 static void xdp_act(struct sock_hook *sh, struct bpffs_link *l, u32 verdict,
 		    const struct bpffs_xdp_buff *x)
 {
 	u32 len = (u32)(x->data_end - x->data);
-	int target;
+	struct xdp_target t;
 
 	if (verdict >= BPFFS_XDP_VERDICTS) {
 		bpffs_stat_add(&l->stats.xdp_errors, 1);	/* invalid: treated as ABORTED */
@@ -293,9 +336,11 @@ static void xdp_act(struct sock_hook *sh, struct bpffs_link *l, u32 verdict,
 	if (verdict == XDP_TX) {
 		tx_queue(sh, l, sh->ifindex, x->data, len);
 	} else if (verdict == XDP_REDIRECT) {
-		target = xdp_redirect_target();
-		if (target)
-			tx_queue(sh, l, target, x->data, len);
+		t = xdp_redirect_target();
+		if (t.ifindex)
+			tx_queue(sh, l, t.ifindex, x->data, len);
+		else if (t.cpumap)
+			cpumap_queue(l, &t, x);
 		else
 			bpffs_stat_add(&l->stats.xdp_errors, 1);
 	}
@@ -372,6 +417,8 @@ static void process_block(struct sock_hook *sh, struct tpacket_block_desc *bd,
 			run_xdp(sh, arr, &f, rc);
 		h = (void *)((u8 *)h + h->tp_next_offset);
 	}
+	if (has_xdp)
+		bpffs_cpumap_flush();	/* entries stay valid until the unlock */
 	bpffs_rcu_read_unlock();
 	if (sh->tx.cnt)
 		tx_flush(sh);
@@ -572,10 +619,11 @@ static int socket_show_link(const struct bpffs_link *link, char *buf, size_t siz
 	if (link->prog->type == BPF_PROG_TYPE_XDP)
 		return n + snprintf(buf, size,
 				"xdp_aborted: %llu\nxdp_drop: %llu\nxdp_pass: %llu\nxdp_tx: %llu\n"
-				"xdp_redirect: %llu\nxdp_errors: %llu\nring_frames: %llu\n"
-				"ring_drops: %llu\n",
+				"xdp_redirect: %llu\nxdp_errors: %llu\ncpumap_pass: %llu\n"
+				"cpumap_drops: %llu\nring_frames: %llu\nring_drops: %llu\n",
 				L(x[XDP_ABORTED]), L(x[XDP_DROP]), L(x[XDP_PASS]), L(x[XDP_TX]),
 				L(x[XDP_REDIRECT]), L(link->stats.xdp_errors),
+				L(link->stats.cpumap_pass), L(link->stats.cpumap_drops),
 				L(sh->stat_packets), L(sh->stat_drops));
 	return n + snprintf(buf, size, "kept: %llu\nkept_bytes: %llu\nring_frames: %llu\n"
 			"ring_drops: %llu\n", L(link->stats.kept), L(link->stats.kept_bytes),

@@ -6,7 +6,16 @@
  * handful of periods is the expected load). Deadlines are start + k*period,
  * so lateness never accumulates; when the thread wakes late the run's
  * context says how many expirations passed (missed ticks are counted, never
- * silently lost). Not here: per-timer threads, CPU-time clocks.
+ * silently lost).
+ *
+ * Scheduling: under CPU contention a SCHED_OTHER thread waits behind busy
+ * threads, so by default ("auto") the timer thread asks for SCHED_FIFO
+ * priority 1 and keeps SCHED_OTHER when that is not permitted. A heavy
+ * program must not monopolise a CPU at real-time priority, so auto mode
+ * reads the thread's CPU time every 250 ms: above 20% of a CPU it drops to
+ * SCHED_OTHER (logged, counted as sched_demotions), below 5% it goes back.
+ * bpffs_hooks_timer_realtime() forces one policy instead.
+ * Not here: per-timer threads, CPU-time clocks.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,9 +43,19 @@ static struct {
 	pthread_cond_t cond;
 	pthread_once_t once;
 	pthread_t thread;
-	bool realtime;			/* protected by lock */
+	int mode;			/* TW_AUTO, TW_OTHER, TW_FIFO; protected by lock */
+	bool realtime;			/* running SCHED_FIFO now; protected by lock */
+	bool fifo_denied;		/* auto: SCHED_FIFO was refused (EPERM) */
+	u64 demotions;			/* auto: drops to SCHED_OTHER for using too much CPU */
+	u64 win_start, win_cpu;		/* this window's start: wall and thread CPU time */
 	struct timer_hook *armed;
 } tw = { .lock = PTHREAD_MUTEX_INITIALIZER, .once = PTHREAD_ONCE_INIT };
+
+enum { TW_AUTO, TW_OTHER, TW_FIFO };
+
+#define TW_WINDOW_NS 250000000ull	/* a quarter second */
+#define TW_BUSY_HIGH 20			/* % of the window: demote to SCHED_OTHER */
+#define TW_BUSY_LOW 5			/* % of the window: back to SCHED_FIFO */
 
 static bool timer_accepts(u32 type)
 {
@@ -149,6 +168,53 @@ static void timer_wait_until(u64 deadline)
 
 #define TIMER_BATCH 32
 
+static int timer_set_sched(bool rt);
+
+/* CPU time of the calling thread: what the runs cost, not time lost to preemption. */
+static u64 thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (u64)ts.tv_sec * 1000000000ull + (u64)ts.tv_nsec;
+}
+
+/*
+ * Auto mode, after each batch of runs: at the end of a window, demote a
+ * thread that used more than TW_BUSY_HIGH% of a CPU in it, promote one that
+ * used less than TW_BUSY_LOW%. Timer thread, tw.lock held.
+ */
+static void timer_account(u64 now)
+{
+	u64 span = now - tw.win_start, cpu, pct;
+
+	if (span < TW_WINDOW_NS)
+		return;
+	cpu = thread_cpu_ns();
+	pct = (cpu - tw.win_cpu) * 100 / span;
+	if (tw.mode == TW_AUTO && tw.realtime && pct > TW_BUSY_HIGH &&
+	    !timer_set_sched(false)) {
+		tw.realtime = false;
+		tw.demotions++;
+		pr_warn("hooks/timer: programs used %llu%% of a CPU; the timer thread leaves SCHED_FIFO",
+			(unsigned long long)pct);
+	} else if (tw.mode == TW_AUTO && !tw.realtime && !tw.fifo_denied &&
+		   pct < TW_BUSY_LOW && !timer_set_sched(true)) {
+		tw.realtime = true;
+	}
+	tw.win_start = now;
+	tw.win_cpu = cpu;
+}
+
+/* Touch the stack the runs will use, so no page fault lands inside a tick. */
+static void __attribute__((noinline)) timer_prefault_stack(void)
+{
+	volatile u8 pad[64 * 1024];
+
+	for (size_t i = 0; i < sizeof(pad); i += 4096)
+		pad[i] = 0;
+}
+
 static void *timer_thread(void *arg)
 {
 	struct timer_hook *due[TIMER_BATCH];
@@ -158,7 +224,10 @@ static void *timer_thread(void *arg)
 
 	bpffs_hook_worker_init(&rc, "bpffs-timer");
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);	/* wake on time, not up to 50us late */
+	timer_prefault_stack();
 	pthread_mutex_lock(&tw.lock);
+	tw.win_start = bpffs_hook_now_ns();
+	tw.win_cpu = thread_cpu_ns();
 	for (;;) {
 		n = timer_collect_due(bpffs_hook_now_ns(), due, exp, TIMER_BATCH, &next);
 		if (!n) {
@@ -171,12 +240,12 @@ static void *timer_thread(void *arg)
 			bpffs_hook_put(due[i]->hook);
 		}
 		pthread_mutex_lock(&tw.lock);
+		timer_account(bpffs_hook_now_ns());
 	}
 	return NULL;
 }
 
 static int tw_thread_err;
-static int timer_set_sched(bool rt);
 
 static void timer_thread_start(void)
 {
@@ -193,6 +262,10 @@ static void timer_thread_start(void)
 	pthread_detach(th);
 	pthread_mutex_lock(&tw.lock);
 	tw.thread = th;
+	if (tw.mode == TW_AUTO) {
+		tw.realtime = !timer_set_sched(true);
+		tw.fifo_denied = !tw.realtime;
+	}
 	pthread_mutex_unlock(&tw.lock);
 }
 
@@ -213,10 +286,27 @@ int bpffs_hooks_timer_realtime(bool on)
 		return tw_thread_err;
 	pthread_mutex_lock(&tw.lock);
 	err = timer_set_sched(on);
-	if (!err)
+	if (!err) {
 		tw.realtime = on;
+		tw.mode = on ? TW_FIFO : TW_OTHER;
+	}
 	pthread_mutex_unlock(&tw.lock);
 	return err;
+}
+
+int bpffs_hooks_timer_sched_auto(void)
+{
+	pthread_once(&tw.once, timer_thread_start);
+	if (tw_thread_err)
+		return tw_thread_err;
+	pthread_mutex_lock(&tw.lock);
+	tw.mode = TW_AUTO;
+	tw.realtime = !timer_set_sched(true);
+	tw.fifo_denied = !tw.realtime;
+	if (!tw.realtime)
+		timer_set_sched(false);
+	pthread_mutex_unlock(&tw.lock);
+	return 0;
 }
 
 static int timer_start(struct bpffs_hook *hook, struct bpffs_vlog *log)
@@ -259,10 +349,21 @@ static int timer_show_link(const struct bpffs_link *link, char *buf, size_t size
 	u64 exp = __atomic_load_n(&link->stats.expirations, __ATOMIC_RELAXED);
 	u64 runs = __atomic_load_n(&link->stats.run_cnt, __ATOMIC_RELAXED);
 
+	static const char *const modes[] = { "auto", "other", "fifo" };
+	bool rt;
+	int mode;
+	u64 dem;
+
+	pthread_mutex_lock(&tw.lock);
+	rt = tw.realtime;
+	mode = tw.mode;
+	dem = tw.demotions;
+	pthread_mutex_unlock(&tw.lock);
 	return snprintf(buf, size, "period_ns: %llu\nexpirations: %llu\nmissed: %llu\n"
-			"sched: %s\n", (unsigned long long)t->period_ns, (unsigned long long)exp,
-			(unsigned long long)(exp > runs ? exp - runs : 0),
-			__atomic_load_n(&tw.realtime, __ATOMIC_RELAXED) ? "fifo" : "other");
+			"sched: %s\nsched_mode: %s\nsched_demotions: %llu\n",
+			(unsigned long long)t->period_ns, (unsigned long long)exp,
+			(unsigned long long)(exp > runs ? exp - runs : 0), rt ? "fifo" : "other",
+			modes[mode], (unsigned long long)dem);
 }
 
 const struct bpffs_hook_ops bpffs_timer_hook_ops = {

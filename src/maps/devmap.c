@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
- * DEVMAP and CPUMAP: arrays of redirect targets for XDP's bpf_redirect_map.
- * DEVMAP values are an ifindex (value_size 4) or struct bpf_devmap_val
- * (8: ifindex + program fd, the program part unused here); CPUMAP values a
- * queue size or struct bpf_cpumap_val, and the target is the CPU slot (the
- * key). Unlike ARRAY, entries can be deleted. Values are one 8-byte word
- * stored atomically, so readers never see a torn entry. The redirect itself
- * happens in the socket hook after the run (bpffs_redirect_info). Not here:
- * checking that an ifindex exists, programs attached to entries, broadcast.
+ * DEVMAP: an array of redirect targets for XDP's bpf_redirect_map. Values
+ * are an ifindex (value_size 4) or struct bpf_devmap_val (8: ifindex +
+ * program fd, the program part unused here). Unlike ARRAY, entries can be
+ * deleted. Values are one 8-byte word stored atomically, so readers never
+ * see a torn entry. The redirect itself happens in the socket hook after the
+ * run (bpffs_redirect_info). CPUMAP, whose entries are workers, is cpumap.c.
+ * Not here: checking that an ifindex exists, programs attached to entries,
+ * broadcast.
  */
 #include <stdlib.h>
 
@@ -20,7 +20,6 @@ struct dev_slot {
 
 struct bpffs_devmap {
 	struct bpffs_map map;
-	bool cpumap;
 	struct dev_slot *slots;
 };
 
@@ -42,8 +41,7 @@ static int dm_alloc_check(const struct bpffs_map_attr *attr, struct bpffs_vlog *
 				  attr->name, bpffs_map_type_name(attr->map_type));
 		return -EINVAL;
 	}
-	if (attr->max_entries > (1U << 20) ||
-	    (attr->map_type == BPF_MAP_TYPE_CPUMAP && attr->max_entries > bpffs_nr_cpus())) {
+	if (attr->max_entries > (1U << 20)) {
 		bpffs_vlog_printf(log, "map '%s': %u entries are too many\n", attr->name,
 				  attr->max_entries);
 		return -E2BIG;
@@ -58,7 +56,6 @@ static int dm_alloc(const struct bpffs_map_attr *attr, struct bpffs_map **out)
 	if (!dm)
 		return -ENOMEM;
 	bpffs_map_init_from_attr(&dm->map, attr);
-	dm->cpumap = attr->map_type == BPF_MAP_TYPE_CPUMAP;
 	dm->slots = calloc(attr->max_entries, sizeof(*dm->slots));
 	if (!dm->slots) {
 		free(dm);
@@ -137,8 +134,7 @@ static int dm_redirect(struct bpffs_map *map, u32 key, u32 *target)
 	if (key >= map->max_entries ||
 	    !atomic_load_explicit(&dm->slots[key].present, memory_order_acquire))
 		return -ENOENT;
-	*target = dm->cpumap ? key : (u32)atomic_load_explicit(&dm->slots[key].val,
-								memory_order_relaxed);
+	*target = (u32)atomic_load_explicit(&dm->slots[key].val, memory_order_relaxed);
 	return 0;
 }
 
@@ -148,18 +144,6 @@ static size_t dm_mem_usage(const struct bpffs_map *map)
 }
 
 const struct bpffs_map_ops bpffs_devmap_map_ops = {
-	.alloc_check = dm_alloc_check,
-	.alloc = dm_alloc,
-	.free = dm_free,
-	.lookup = dm_lookup,
-	.update = dm_update,
-	.delete = dm_delete,
-	.next_key = dm_next_key,
-	.redirect = dm_redirect,
-	.mem_usage = dm_mem_usage,
-};
-
-const struct bpffs_map_ops bpffs_cpumap_map_ops = {
 	.alloc_check = dm_alloc_check,
 	.alloc = dm_alloc,
 	.free = dm_free,

@@ -154,6 +154,8 @@ int bpffs_map_lookup_elem_flags(struct bpffs_map *map, const void *key, void *va
 int bpffs_map_push_elem(struct bpffs_map *map, const void *value, u64 flags);
 int bpffs_map_pop_elem(struct bpffs_map *map, void *value);
 int bpffs_map_peek_elem(struct bpffs_map *map, void *value);
+/* Queue/stack: copy up to @max values oldest first into @buf; the count or -EINVAL. */
+long bpffs_qs_copy(struct bpffs_map *map, void *buf, u32 max);
 /* Bytes the map uses (elements, buckets, rings), for the filesystem's info file. */
 size_t bpffs_map_mem_usage(const struct bpffs_map *map);
 

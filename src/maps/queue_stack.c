@@ -140,6 +140,30 @@ static size_t qs_mem_usage(const struct bpffs_map *map)
 	return sizeof(struct bpffs_qs) + (size_t)to_qs(map)->size * map->value_size;
 }
 
+/*
+ * Copy up to @max values, oldest first, into @buf (the state directory
+ * saves them; pushing them back in this order rebuilds the same queue or
+ * stack). Returns the count, or -EINVAL if @map is not a queue or stack.
+ * Called from: any thread; holds the map's lock while copying.
+ */
+long bpffs_qs_copy(struct bpffs_map *map, void *buf, u32 max)
+{
+	struct bpffs_qs *q;
+	u32 n, i;
+
+	if (map->map_type != BPF_MAP_TYPE_QUEUE && map->map_type != BPF_MAP_TYPE_STACK)
+		return -EINVAL;
+	q = to_qs(map);
+	bpffs_spin_lock(&q->lock);
+	n = (q->head + q->size - q->tail) % q->size;
+	n = n < max ? n : max;
+	for (i = 0; i < n; i++)
+		memcpy((u8 *)buf + (size_t)i * map->value_size, qs_slot(q, (q->tail + i) % q->size),
+		       map->value_size);
+	bpffs_spin_unlock(&q->lock);
+	return n;
+}
+
 const struct bpffs_map_ops bpffs_queue_map_ops = {
 	.alloc_check = qs_alloc_check,
 	.alloc = qs_alloc,

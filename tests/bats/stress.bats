@@ -161,3 +161,35 @@ le_u64() {
 	rmdir "$MNT/hooks/timer/1ms" "$MNT/hooks/timer/3ms"
 	rm "$MNT/progs/sampler.bpf.o"
 }
+
+@test "a socket filter on lo counts pings while shells churn: counters sum exactly to the runs" {
+	[ "$(id -u)" -eq 0 ] || skip "AF_PACKET needs root"
+	local pids=() f o e ops=0 runs sum icmp tx rx drops id
+	rm -f "$BATS_TEST_TMPDIR"/res.*
+	cp "$EX/packet_counter.bpf.o" "$MNT/progs/"
+	ln -s "$MNT/progs/count_packets" "$MNT/hooks/socket/lo/" || skip "cannot attach to lo"
+	loader_shell "$EX/xdp_firewall.bpf.o" l1 & pids+=($!)
+	lister_shell s1 & pids+=($!)
+	ping -q -i 0.01 -w "$SECS" 127.0.0.1 >"$BATS_TEST_TMPDIR/ping.out" & pids+=($!)
+	wait "${pids[@]}" || true	# ping's status says whether every reply came
+	sleep 0.2	# the ring's last block (1 ms timeout) and the worker
+	id=$(ls "$MNT/links")
+	drops=$(awk '$1 == "ring_drops:" { print $2 }' "$MNT/links/$id")
+	rm "$MNT/hooks/socket/lo/count_packets"	# no run after this
+	kill -0 "$DAEMON_PID"
+	runs=$(awk '$1 == "run_cnt:" { print $2 }' "$MNT/progs/count_packets/stats")
+	sum=0
+	for f in "$MNT"/maps/pkt_count/*; do
+		[ -f "$f" ] || continue
+		sum=$((sum + $(sed 's/.*"packets": \([0-9]*\).*/\1/' "$f")))
+	done
+	icmp=$(sed 's/.*"packets": \([0-9]*\).*/\1/' "$MNT/maps/pkt_count/1")
+	read -r tx rx < <(sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) received.*/\1 \2/p' "$BATS_TEST_TMPDIR/ping.out")
+	for f in "$BATS_TEST_TMPDIR"/res.*; do read -r o e <"$f"; ops=$((ops + o)); [ "$e" -eq 0 ]; done
+	echo "# $SECS s: $runs socket runs ($((runs / SECS)) events/s), $tx pings, $rx replies, ICMP frames $icmp, ring drops $drops, during $ops FS ops ($((ops / SECS)) ops/s)" >&3
+	[ "$tx" -gt 0 ]
+	[ "$sum" -eq "$runs" ]	# one atomic increment per run, every run counted
+	# each echo request and reply crosses lo twice (out, in); other ICMP on lo only adds
+	[ $((icmp + drops)) -ge $((2 * (tx + rx))) ]
+	rm "$MNT/progs/packet_counter.bpf.o"
+}

@@ -47,7 +47,8 @@ if [ -x "$SAN_BUILD/bpffs-user" ]; then
 fi
 
 # ThreadSanitizer: the concurrency tests only (built by `make check-tsan`).
-for t in "$TSAN_BUILD"/tests/test_maps_stress "$TSAN_BUILD"/tests/test_stress; do
+for t in "$TSAN_BUILD"/tests/test_maps_stress "$TSAN_BUILD"/tests/test_stress \
+	 "$TSAN_BUILD"/tests/test_state "$TSAN_BUILD"/tests/test_hooks_cpumap; do
 	[ -x "$t" ] || continue
 	run_suite "tsan:$(basename "$t")" env BUILD="$TSAN_BUILD" \
 		TSAN_OPTIONS="halt_on_error=1 exitcode=66" "$t"

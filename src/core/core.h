@@ -171,6 +171,10 @@ struct bpffs_prog {
 	struct bpffs_map **maps;
 	u32 map_cnt;
 	u32 stack_depth;		/* max bytes of stack, from the verifier */
+	/* From the verifier: the program may read stack bytes it has not
+	 * written, so the interpreter and the JIT zero stack_depth bytes of
+	 * each of its frames on entry (call, callback, tail call). */
+	bool zero_stack;
 	enum bpffs_runtime runtime;
 	struct bpffs_interp *interp;	/* decoded form, from bpffs_prog_prepare */
 	bpffs_jit_fn jited;		/* native entry, or NULL */

@@ -71,6 +71,30 @@ u64 INTERP_FN(const union bpffs_dslot *start, const u64 *args, struct bpffs_run_
 	reg[5] = args[4];
 	reg[6] = reg[7] = reg[8] = reg[9] = 0;
 	reg[10] = (u64)(uintptr_t)(stack + INTERP_STACK_BYTES);
+	/*
+	 * A program the verifier let read stack it had not written
+	 * (prog->zero_stack) gets every frame zeroed on entry: the stack_depth
+	 * bytes below its fp. Others pay nothing. In the checked loop the
+	 * zeroed bytes count as initialised.
+	 */
+#if INTERP_CHECKED
+#define ZERO_FRAME(p)                                                              \
+	do {                                                                       \
+		if (unlikely((p)->zero_stack)) {                                   \
+			u8 *fp_ = (u8 *)(uintptr_t)reg[10];                        \
+			memset(fp_ - (p)->stack_depth, 0, (p)->stack_depth);       \
+			memset(shadow + (fp_ - stack) - (p)->stack_depth, 1,       \
+			       (p)->stack_depth);                                  \
+		}                                                                  \
+	} while (0)
+#else
+#define ZERO_FRAME(p)                                                              \
+	do {                                                                       \
+		if (unlikely((p)->zero_stack))                                     \
+			memset((u8 *)(uintptr_t)reg[10] - (p)->stack_depth, 0,     \
+			       (p)->stack_depth);                                  \
+	} while (0)
+#endif
 #if INTERP_CHECKED
 	memset(shadow, 0, sizeof(shadow));
 	cs = rc->checked_state;
@@ -83,7 +107,13 @@ u64 INTERP_FN(const union bpffs_dslot *start, const u64 *args, struct bpffs_run_
 		.hi = stack + INTERP_STACK_BYTES,
 		.shadow = shadow,
 	};
-#define CHK_STACK_GROW() (cs->stacks[cs->nstacks - 1].lo -= BPFFS_STACK_SIZE)
+/* a callee's frame is fresh: nothing in it is initialised yet */
+#define CHK_STACK_GROW()                                                           \
+	do {                                                                       \
+		cs->stacks[cs->nstacks - 1].lo -= BPFFS_STACK_SIZE;                \
+		memset(shadow + ((u8 *)(uintptr_t)reg[10] - stack) - BPFFS_STACK_SIZE, 0, \
+		       BPFFS_STACK_SIZE);                                          \
+	} while (0)
 #define CHK_STACK_SHRINK() (cs->stacks[cs->nstacks - 1].lo += BPFFS_STACK_SIZE)
 #define CHK_STACK_POP() (cs->nstacks--)
 #else
@@ -91,6 +121,7 @@ u64 INTERP_FN(const union bpffs_dslot *start, const u64 *args, struct bpffs_run_
 #define CHK_STACK_SHRINK() do { } while (0)
 #define CHK_STACK_POP() do { } while (0)
 #endif
+	ZERO_FRAME(run->prog);
 	pc = start;
 	DISPATCH();
 
@@ -213,6 +244,7 @@ do_CALL_LOCAL:
 	depth++;
 	reg[10] -= BPFFS_STACK_SIZE;
 	CHK_STACK_GROW();
+	ZERO_FRAME(run->prog);
 	pc += pc->imm;
 	NEXT();
 do_TAIL_CALL: {
@@ -229,6 +261,7 @@ do_TAIL_CALL: {
 		rc->prog = next;
 		run->prog = next;
 		run->base = INTERP_CHECKED ? next->interp->checked : next->interp->fast;
+		ZERO_FRAME(next);
 #if INTERP_CHECKED
 		bpffs_checked_add_prog_regions(rc, next);
 #endif
@@ -337,6 +370,7 @@ do_LDXS_W: { u64 a = ADDR(SRC); CHK_ACCESS(a, 4, false); DST = (u64)(s64)(s32)*(
 #undef CHK_STACK_GROW
 #undef CHK_STACK_SHRINK
 #undef CHK_STACK_POP
+#undef ZERO_FRAME
 #undef NEXT
 #undef DISPATCH
 #undef DST

@@ -144,7 +144,8 @@ static int instantiate_progs(struct load_ctx *lc)
 static int verify_prog(struct load_ctx *lc, struct bpffs_prog *prog)
 {
 	struct bpffs_verifier_opts vopts = {
-		.stack_zeroed = lc->opts && lc->opts->stack_zeroed,
+		/* the interpreter and the JIT zero flagged programs' frames */
+		.stack_zeroed = true,
 	};
 	struct bpffs_vlog plog;
 	u32 level = lc->opts && lc->opts->log_level ? lc->opts->log_level : BPFFS_LOG_ERRORS;
@@ -380,6 +381,7 @@ int bpffs_registry_load(struct bpffs_registry *reg, const char *name, const void
 		bpffs_loaded_obj_put(lo);
 		return err;
 	}
+	registry_notify(reg, name);	/* e.g. the state directory writes it before cp returns */
 	if (out)
 		*out = lo;
 	else

@@ -22,6 +22,7 @@ int bpffs_registry_create(struct bpffs_registry **out)
 	if (!reg)
 		return -ENOMEM;
 	pthread_rwlock_init(&reg->lock, NULL);
+	pthread_mutex_init(&reg->notify_lock, NULL);
 	*out = reg;
 	return 0;
 }
@@ -76,7 +77,25 @@ void bpffs_registry_destroy(struct bpffs_registry *reg)
 	free(reg->progs);
 	free(reg->maps);
 	pthread_rwlock_destroy(&reg->lock);
+	pthread_mutex_destroy(&reg->notify_lock);
 	free(reg);
+}
+
+void bpffs_registry_set_notify(struct bpffs_registry *reg,
+			       void (*cb)(void *arg, const char *obj_name), void *arg)
+{
+	pthread_mutex_lock(&reg->notify_lock);
+	reg->notify = cb;
+	reg->notify_arg = arg;
+	pthread_mutex_unlock(&reg->notify_lock);
+}
+
+void registry_notify(struct bpffs_registry *reg, const char *name)
+{
+	pthread_mutex_lock(&reg->notify_lock);
+	if (reg->notify)
+		reg->notify(reg->notify_arg, name);
+	pthread_mutex_unlock(&reg->notify_lock);
 }
 
 /* ---- lookups (caller holds reg->lock) ---- */
@@ -289,6 +308,7 @@ int bpffs_registry_unload(struct bpffs_registry *reg, const char *name)
 	}
 	pthread_rwlock_unlock(&reg->lock);
 	bpffs_loaded_obj_put(obj);
+	registry_notify(reg, name);
 	return 0;
 }
 

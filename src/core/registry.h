@@ -63,6 +63,16 @@ int bpffs_registry_load(struct bpffs_registry *reg, const char *name, const void
 			struct bpffs_loaded_obj **out);
 /* Unpublish object @name, its programs and the maps only it used. -ENOENT. */
 int bpffs_registry_unload(struct bpffs_registry *reg, const char *name);
+/*
+ * One listener (the state directory) hears of every successful load and
+ * unload: @cb(@arg, object name) runs in the loading/unloading thread after
+ * the registry changed and before bpffs_registry_load/unload returns, so
+ * what it writes is done when cp or rm returns. Calls are serialized; the
+ * callback may look the registry up (it holds no registry lock) but must not
+ * load or unload. Setting NULL waits for a running call to end.
+ */
+void bpffs_registry_set_notify(struct bpffs_registry *reg,
+			       void (*cb)(void *arg, const char *obj_name), void *arg);
 
 /* Publish a map made outside an object (mkdir maps/NAME). -EEXIST on a clash. */
 int bpffs_registry_add_map(struct bpffs_registry *reg, struct bpffs_map *map);

@@ -24,6 +24,10 @@ struct bpffs_registry {
 	u32 map_cnt, map_cap;
 	u32 next_obj_id, next_prog_id, next_map_id;
 	struct bpffs_limits limits;	/* per-mount limits (limits.c), 0 = none */
+	/* bpffs_registry_set_notify: held during a call, so unsubscribing waits for it */
+	pthread_mutex_t notify_lock;
+	void (*notify)(void *arg, const char *obj_name);
+	void *notify_arg;
 };
 
 int registry_find_obj_locked(struct bpffs_registry *reg, const char *name);
@@ -33,6 +37,8 @@ int registry_reserve_locked(struct bpffs_registry *reg, u32 objs, u32 progs, u32
 void registry_insert_map_locked(struct bpffs_registry *reg, struct bpffs_map *map, u32 users,
 				bool held, struct bpffs_btf *btf);
 void registry_release_map_locked(struct bpffs_registry *reg, u32 i);
+/* Tell the listener (bpffs_registry_set_notify) that object @name was loaded or unloaded. */
+void registry_notify(struct bpffs_registry *reg, const char *name);
 
 /* Limits (limits.c): may @new_maps maps charged @new_bytes and @new_progs join? */
 u64 registry_map_attr_charge(u32 key_size, u32 value_size, u32 max_entries);

@@ -3,15 +3,19 @@
  * State directory: persist a mount's objects and map contents and restore
  * them in a new daemon (see state.h for the layout and the guarantees).
  * The flusher compares each map's serialized form with the SHA-256 of what
- * it last wrote and writes only what changed; objects are written once per
- * load (their registry id tells a reload under the same name). Everything
- * goes through write-to-tmp, fdatasync, rename.
+ * it last wrote and writes only what changed. Objects are written (with
+ * their maps) by the thread that loaded them, before cp returns, and their
+ * files deleted before rm returns (obj_changed, a registry notification);
+ * the flusher catches up if that failed (the registry id tells a reload
+ * under the same name). Everything goes through write-to-tmp, fdatasync,
+ * rename, fsync of the directory.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/bpf.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +32,8 @@
 #include "registry_internal.h"
 #include "../maps/maps.h"
 
-#define STATE_MAGIC "BPFFSMP1"
+#define STATE_MAGIC "BPFFSMP2"
+#define STATE_MAGIC_V1 "BPFFSMP1"	/* still read: the header without backing_gen */
 
 /* On-disk header of DIR/maps/NAME.map; entries (key, value) and a SHA-256 follow. */
 struct state_map_hdr {
@@ -40,12 +45,16 @@ struct state_map_hdr {
 	u64 entry_cnt;
 	u64 map_extra;
 	char name[BPFFS_OBJ_NAME_LEN];
+	u64 backing_gen;		/* values in maps/NAME.GEN.mmap (state_mmap.c), 0: entries here */
 };
+
+#define STATE_HDR_V1_SIZE offsetof(struct state_map_hdr, backing_gen)
 
 struct saved {				/* one file we wrote */
 	char name[256];
 	u8 sha[32];			/* maps: digest of the content written */
-	u32 id;				/* objects: registry id of what we wrote */
+	u32 id;				/* objects: registry id of what we wrote; maps: map id */
+	u64 gen;			/* maps: GEN of the backing file the record names, or 0 */
 	bool seen;
 };
 
@@ -76,6 +85,22 @@ static int write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+/* A rename or unlink is on disk only once its directory is synced (power cuts). */
+int bpffs_state_sync_dir(const struct bpffs_state *st, const char *sub)
+{
+	char path[PATH_MAX];
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", st->dir, sub);
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
 int bpffs_state_write_atomic(struct bpffs_state *st, const char *sub, const char *name,
 			     const char *suffix, const void *buf, size_t len)
 {
@@ -98,6 +123,8 @@ int bpffs_state_write_atomic(struct bpffs_state *st, const char *sub, const char
 		err = -errno;
 	if (err)
 		unlink(tmp);
+	else
+		err = bpffs_state_sync_dir(st, sub);
 	return err;
 }
 
@@ -180,6 +207,7 @@ static void saved_sweep(struct bpffs_state *st, struct saved_set *s, const char 
 		}
 		if (!state_path(st, sub, s->v[i].name, suffix, path))
 			unlink(path);
+		bpffs_state_backing_unlink(st, s->v[i].name, s->v[i].gen);	/* after its record */
 		s->v[i] = s->v[--s->cnt];
 	}
 }
@@ -325,8 +353,9 @@ static u8 *qs_serialize(u8 *buf, size_t *len, struct bpffs_map *map)
 	return n;
 }
 
-/* The map's file content: header, entries, SHA-256. */
-static u8 *map_serialize(struct bpffs_state *st, struct bpffs_map *map, bool held, size_t *len)
+/* The map's file content: header, entries (none when file-backed: @gen), SHA-256. */
+static u8 *map_serialize(struct bpffs_state *st, struct bpffs_map *map, bool held, u64 gen,
+			 size_t *len)
 {
 	size_t ent = (size_t)map->key_size + disk_value_bytes(map), cap = 4096, used, key_off = 0;
 	struct state_map_hdr *h;
@@ -348,6 +377,7 @@ static u8 *map_serialize(struct bpffs_state *st, struct bpffs_map *map, bool hel
 	h->held = held;
 	h->tag = st->opts.map_tag_get ? st->opts.map_tag_get(st->opts.arg, map) : 0;
 	h->value_bytes = disk_value_bytes(map);
+	h->backing_gen = gen;
 	snprintf(h->name, sizeof(h->name), "%s", map->name);
 	used = sizeof(*h);
 	if (is_qs(map->map_type))
@@ -355,7 +385,7 @@ static u8 *map_serialize(struct bpffs_state *st, struct bpffs_map *map, bool hel
 	if (has_slots(map->map_type))
 		return slots_serialize(buf, len, map);
 	/* at most max_entries keys: a walk racing with deletes may restart */
-	for (i = 0; keeps_entries(map->map_type) && i < map->max_entries; i++) {
+	for (i = 0; keeps_entries(map->map_type) && !gen && i < map->max_entries; i++) {
 		if (used + ent + 32 > cap) {
 			n = realloc(buf, cap * 2);
 			if (!n)
@@ -381,22 +411,61 @@ fail:
 	return NULL;
 }
 
+/*
+ * A file-backed map's GEN: the one its record names if the record is about
+ * this very map (same id), else a newly linked file's (*@linked set).
+ */
+static int backing_gen(struct bpffs_state *st, const struct saved *s, struct bpffs_map *map,
+		       u64 *gen, bool *linked)
+{
+	int fd;
+
+	*gen = 0;
+	*linked = false;
+	if (!bpffs_state_backed(map, &fd))
+		return 0;
+	if (s && s->gen && s->id == map->id) {
+		*gen = s->gen;
+		return bpffs_state_backing_sync(map);	/* power cuts: same window as entries */
+	}
+	*linked = true;
+	return bpffs_state_backing_link(st, map, gen);
+}
+
 static int flush_map(struct bpffs_state *st, struct bpffs_map *map, bool held)
 {
 	struct saved *s = saved_find(&st->maps, map->name);
+	u64 gen, old_gen = 0;
+	bool linked;
 	size_t len;
-	u8 *buf = map_serialize(st, map, held, &len);
-	int err = 0;
+	u8 *buf;
+	int err = backing_gen(st, s, map, &gen, &linked);
 
-	if (!buf)
+	if (err)
+		return err;
+	buf = map_serialize(st, map, held, gen, &len);
+	if (!buf) {
+		if (linked)
+			bpffs_state_backing_unlink(st, map->name, gen);
 		return -ENOMEM;
+	}
 	if (!s || memcmp(s->sha, buf + len - 32, 32)) {
 		err = bpffs_state_write_atomic(st, "maps", map->name, ".map", buf, len);
 		if (!err && !s)
 			s = saved_add(&st->maps, map->name);
-		if (!err && s)
+		if (!err && s) {
 			memcpy(s->sha, buf + len - 32, 32);
+			old_gen = s->gen;
+		}
 	}
+	if (s && !err) {
+		s->id = map->id;
+		s->gen = gen;
+	}
+	if (err && linked)
+		bpffs_state_backing_unlink(st, map->name, gen);	/* no record names it */
+	if (old_gen && old_gen != gen)	/* the record names the new file now */
+		bpffs_state_backing_unlink(st, map->name, old_gen);
 	if (s)
 		s->seen = true;
 	free(buf);
@@ -432,6 +501,8 @@ int bpffs_state_flush_objects(struct bpffs_state *st)
 	int err = 0, e;
 	u32 n, i;
 
+	/* the registry is read under flush_lock: see bpffs_state_flush */
+	pthread_mutex_lock(&st->flush_lock);
 	pthread_rwlock_rdlock(&st->reg->lock);
 	n = st->reg->obj_cnt;
 	objs = calloc(n + 1, sizeof(*objs));
@@ -440,9 +511,10 @@ int bpffs_state_flush_objects(struct bpffs_state *st)
 		__atomic_add_fetch(&objs[i]->refcnt, 1, __ATOMIC_RELAXED);
 	}
 	pthread_rwlock_unlock(&st->reg->lock);
-	if (!objs)
+	if (!objs) {
+		pthread_mutex_unlock(&st->flush_lock);
 		return -ENOMEM;
-	pthread_mutex_lock(&st->flush_lock);
+	}
 	for (i = 0; i < n; i++) {
 		e = flush_obj(st, objs[i]);
 		err = err ? err : e;
@@ -453,6 +525,135 @@ int bpffs_state_flush_objects(struct bpffs_state *st)
 	pthread_mutex_unlock(&st->flush_lock);
 	free(objs);
 	return err;
+}
+
+/* ---- loads and unloads, written before cp / rm returns ---- */
+
+/* Is @map the published map of its name? Then *@held says if it outlives its users. */
+static bool map_published(struct bpffs_registry *reg, struct bpffs_map *map, bool *held)
+{
+	bool found = false;
+	int j;
+
+	pthread_rwlock_rdlock(&reg->lock);
+	j = registry_find_map_locked(reg, map->name);
+	if (j >= 0 && reg->maps[j].map == map) {
+		*held = reg->maps[j].held;
+		found = true;
+	}
+	pthread_rwlock_unlock(&reg->lock);
+	return found;
+}
+
+static bool map_name_published(struct bpffs_registry *reg, const char *name)
+{
+	bool found;
+
+	pthread_rwlock_rdlock(&reg->lock);
+	found = registry_find_map_locked(reg, name) >= 0;
+	pthread_rwlock_unlock(&reg->lock);
+	return found;
+}
+
+/*
+ * A loaded object: its maps' files first (replacing any stale file of a
+ * removed map with the same name, which a restart would otherwise re-create
+ * before the object and so make it clash), then the object itself.
+ */
+static int persist_obj(struct bpffs_state *st, struct bpffs_loaded_obj *lo)
+{
+	int err = 0, e;
+	bool held;
+	u32 i;
+
+	for (i = 0; i < lo->map_cnt; i++) {
+		if (!map_published(st->reg, lo->maps[i], &held))
+			continue;	/* already unloaded again: the next event removes it */
+		e = flush_map(st, lo->maps[i], held);
+		err = err ? err : e;
+	}
+	e = flush_obj(st, lo);
+	return err ? err : e;
+}
+
+/* Delete the file of saved entry @i of @s; 0 or -errno. */
+static int saved_remove(struct bpffs_state *st, struct saved_set *s, u32 i, const char *sub,
+			const char *suffix)
+{
+	char path[PATH_MAX];
+	int err = state_path(st, sub, s->v[i].name, suffix, path);
+
+	if (!err && unlink(path) && errno != ENOENT)
+		err = -errno;
+	if (err)
+		return err;
+	bpffs_state_backing_unlink(st, s->v[i].name, s->v[i].gen);	/* after its record */
+	s->v[i] = s->v[--s->cnt];
+	return 0;
+}
+
+/*
+ * An unloaded object: its file goes first (from then on a restart does not
+ * load it), then the files of the maps the registry no longer has (those
+ * only it used; a leftover would be set aside with a warning on restart).
+ */
+static int forget_obj(struct bpffs_state *st, const char *name)
+{
+	char path[PATH_MAX];
+	struct saved *s;
+	int err, e;
+	u32 i = 0;
+
+	err = state_path(st, "objects", name, "", path);
+	if (!err && unlink(path) && errno != ENOENT)
+		err = -errno;
+	if (!err && (s = saved_find(&st->objs, name)))
+		*s = st->objs.v[--st->objs.cnt];
+	e = bpffs_state_sync_dir(st, "objects");
+	err = err ? err : e;
+	while (i < st->maps.cnt) {
+		if (map_name_published(st->reg, st->maps.v[i].name)) {
+			i++;
+			continue;
+		}
+		e = saved_remove(st, &st->maps, i, "maps", ".map");
+		if (e) {
+			err = err ? err : e;
+			i++;
+		}
+	}
+	e = bpffs_state_sync_dir(st, "maps");
+	return err ? err : e;
+}
+
+/*
+ * Registry notification (bpffs_registry_set_notify), in the thread that
+ * loaded or unloaded @name: make DIR match the registry for that name now.
+ * Under flush_lock, reading the registry as it is then, so that whatever
+ * order loads, unloads and flusher passes take, the last writer saw the
+ * latest state.
+ */
+static void obj_changed(void *arg, const char *name)
+{
+	struct bpffs_state *st = arg;
+	struct bpffs_loaded_obj *lo;
+	bool loaded;
+	int err;
+	u32 i;
+
+	pthread_mutex_lock(&st->flush_lock);
+	lo = bpffs_registry_get_obj(st->reg, name);
+	loaded = lo != NULL;
+	err = loaded ? persist_obj(st, lo) : forget_obj(st, name);
+	for (i = 0; i < st->objs.cnt; i++)	/* only a full pass marks what it saw */
+		st->objs.v[i].seen = false;
+	for (i = 0; i < st->maps.cnt; i++)
+		st->maps.v[i].seen = false;
+	pthread_mutex_unlock(&st->flush_lock);
+	bpffs_loaded_obj_put(lo);
+	if (err)
+		pr_warn("state: %s object '%s' in %s failed: %s", loaded ? "writing" : "removing", name,
+			st->dir, strerror(-err));
 }
 
 /* ---- one flush pass ---- */
@@ -510,12 +711,17 @@ int bpffs_state_flush(struct bpffs_state *st)
 	int err, first = 0;
 	u32 i;
 
+	/*
+	 * Snapshot under flush_lock: a pass must not write an object or map that
+	 * an rm already removed from disk (obj_changed) from an older snapshot.
+	 */
+	pthread_mutex_lock(&st->flush_lock);
 	err = snapshot_take(st->reg, &sn);
 	if (err) {
+		pthread_mutex_unlock(&st->flush_lock);
 		snapshot_drop(&sn);
 		return err;
 	}
-	pthread_mutex_lock(&st->flush_lock);
 	for (i = 0; i < sn.obj_cnt; i++) {
 		err = flush_obj(st, sn.objs[i]);
 		first = first ? first : err;
@@ -570,7 +776,7 @@ static void *flusher(void *arg)
 
 struct map_file {
 	char file[256];
-	const struct state_map_hdr *h;
+	struct state_map_hdr hdr;	/* a copy (version 1 files have a shorter one) */
 	const u8 *entries;
 	u8 *buf;
 	size_t len;
@@ -580,21 +786,26 @@ struct map_file {
 /* Parse and check one map file; 0 or -EBADMSG. */
 static int map_file_check(struct map_file *mf)
 {
-	const struct state_map_hdr *h = (const void *)mf->buf;
+	struct state_map_hdr *h = &mf->hdr;
+	size_t hsize = sizeof(*h), ent;
 	u8 sha[32];
-	size_t ent;
 
-	if (mf->len < sizeof(*h) + 32 || memcmp(h->magic, STATE_MAGIC, 8))
+	if (mf->len >= 8 && !memcmp(mf->buf, STATE_MAGIC_V1, 8))
+		hsize = STATE_HDR_V1_SIZE;
+	else if (mf->len < 8 || memcmp(mf->buf, STATE_MAGIC, 8))
 		return -EBADMSG;
+	if (mf->len < hsize + 32)
+		return -EBADMSG;
+	memset(h, 0, sizeof(*h));
+	memcpy(h, mf->buf, hsize);
 	bpffs_sha256(mf->buf, mf->len - 32, sha);
 	if (memcmp(sha, mf->buf + mf->len - 32, 32))
 		return -EBADMSG;
 	ent = (size_t)h->key_size + h->value_bytes;
-	if (h->name[sizeof(h->name) - 1] || h->entry_cnt > (mf->len - sizeof(*h) - 32) / (ent ? ent : 1) ||
-	    sizeof(*h) + h->entry_cnt * ent + 32 != mf->len)
+	if (h->name[sizeof(h->name) - 1] || h->entry_cnt > (mf->len - hsize - 32) / (ent ? ent : 1) ||
+	    hsize + h->entry_cnt * ent + 32 != mf->len || (h->backing_gen && h->entry_cnt))
 		return -EBADMSG;
-	mf->h = h;
-	mf->entries = mf->buf + sizeof(*h);
+	mf->entries = mf->buf + hsize;
 	return 0;
 }
 
@@ -647,7 +858,7 @@ static bool needs_inner(u32 type)
 static void restore_held_map(struct bpffs_state *st, struct map_file *mf,
 			     struct bpffs_state_stats *stats)
 {
-	const struct state_map_hdr *h = mf->h;
+	const struct state_map_hdr *h = &mf->hdr;
 	struct bpffs_map_attr attr = {
 		.map_type = h->map_type, .key_size = h->key_size, .value_size = h->value_size,
 		.max_entries = h->max_entries, .map_flags = h->map_flags,
@@ -717,19 +928,32 @@ static void restore_objects(struct bpffs_state *st, struct bpffs_state_stats *st
 
 static void refill_map(struct bpffs_state *st, struct map_file *mf, struct bpffs_state_stats *stats)
 {
-	const struct state_map_hdr *h = mf->h;
+	const struct state_map_hdr *h = &mf->hdr;
 	struct bpffs_map *map = bpffs_registry_get_map(st->reg, h->name);
 	size_t ent = (size_t)h->key_size + h->value_bytes;
+	char backing[NAME_MAX + 1] = "";
 	u64 i;
 
+	if (h->backing_gen)
+		bpffs_state_backing_name(h->name, h->backing_gen, backing, sizeof(backing));
 	if (!map) {
 		set_aside(st, "maps", mf->file);	/* its object did not come back */
+		if (backing[0])
+			set_aside(st, "maps", backing);
 		return;
 	}
 	if (map->map_type != h->map_type || map->key_size != h->key_size ||
 	    disk_value_bytes(map) != h->value_bytes) {
 		pr_warn("state: map '%s' changed shape; its saved entries are dropped", h->name);
 		stats->map_errors++;
+	} else if (h->backing_gen && !map->frozen) {
+		if (bpffs_state_backing_restore(st, map, h->backing_gen)) {
+			stats->map_errors++;
+			set_aside(st, "maps", backing);
+			bpffs_map_put(map);
+			return;
+		}
+		stats->entries += map->max_entries;
 	} else if (!map->frozen) {
 		for (i = 0; i < h->entry_cnt; i++) {
 			const u8 *e = mf->entries + i * ent;
@@ -744,6 +968,39 @@ static void refill_map(struct bpffs_state *st, struct map_file *mf, struct bpffs
 	}
 	stats->maps++;
 	bpffs_map_put(map);
+}
+
+/* Delete the .mmap files no record names (a crash between linking and the record). */
+static void clean_backing(struct bpffs_state *st)
+{
+	char path[PATH_MAX], want[NAME_MAX + 1];
+	struct dirent *de;
+	bool named;
+	DIR *d;
+	u32 i;
+
+	snprintf(path, sizeof(path), "%s/maps", st->dir);
+	d = opendir(path);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		size_t l = strlen(de->d_name);
+
+		if (l < 6 || strcmp(de->d_name + l - 5, ".mmap"))
+			continue;
+		named = false;
+		for (i = 0; i < st->maps.cnt && !named; i++)
+			named = st->maps.v[i].gen &&
+				!bpffs_state_backing_name(st->maps.v[i].name, st->maps.v[i].gen,
+							  want, sizeof(want)) &&
+				!strcmp(want, de->d_name);
+		if (named)
+			continue;
+		snprintf(path, sizeof(path), "%s/maps/%s", st->dir, de->d_name);
+		unlink(path);
+	}
+	closedir(d);
+	bpffs_state_sync_dir(st, "maps");
 }
 
 static int make_dirs(const char *dir)
@@ -798,6 +1055,7 @@ static void restore(struct bpffs_state *st, struct bpffs_state_stats *stats)
 
 static void state_free(struct bpffs_state *st)
 {
+	bpffs_state_backing_close(st);
 	pthread_mutex_destroy(&st->flush_lock);
 	pthread_mutex_destroy(&st->hooks_lock);
 	pthread_mutex_destroy(&st->stop_lock);
@@ -820,6 +1078,7 @@ int bpffs_state_open(struct bpffs_registry *reg, const struct bpffs_state_opts *
 		return -ENOMEM;
 	stats = stats ? stats : &dummy;
 	memset(stats, 0, sizeof(*stats));
+	st->backing_dirfd = -1;
 	st->reg = reg;
 	st->opts = *opts;
 	st->opts.flush_ms = opts->flush_ms ? opts->flush_ms : 100;
@@ -843,12 +1102,18 @@ int bpffs_state_open(struct bpffs_registry *reg, const struct bpffs_state_opts *
 		state_free(st);
 		return err;
 	}
+	err = bpffs_state_backing_open(st);	/* before any map is made, restored ones too */
+	if (err)
+		pr_warn("state: %s/tmp: %s; BPF_F_MMAPABLE arrays are not file-backed", st->dir,
+			strerror(-err));
 	restore(st, stats);
 	err = bpffs_state_flush(st);	/* the files now match what was restored */
 	if (err) {
 		state_free(st);
 		return err;
 	}
+	clean_backing(st);	/* only now: the records name the files linked by that flush */
+	bpffs_registry_set_notify(reg, obj_changed, st);	/* from now on cp and rm write */
 	*out = st;
 	return 0;
 }
@@ -871,6 +1136,7 @@ void bpffs_state_close(struct bpffs_state *st)
 {
 	if (!st)
 		return;
+	bpffs_registry_set_notify(st->reg, NULL, NULL);
 	/* the links are written as they are, then stopped: the last flush has every run's updates */
 	bpffs_state_hooks_stop(st);
 	if (st->thread_started) {

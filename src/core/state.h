@@ -6,21 +6,25 @@
  *
  *   DIR/objects/NAME      the ELF bytes of each loaded object, as copied
  *   DIR/maps/NAME.map     each published map: attributes, entries, SHA-256
+ *   DIR/maps/NAME.GEN.mmap  a BPF_F_MMAPABLE array's values, mapped MAP_SHARED
+ *                         (state_mmap.c): stores survive a kill -9 as made
  *   DIR/tmp/              files being written (renamed into place when whole)
  *
  * Every file is written complete into tmp/, flushed (fdatasync) and renamed
  * over the old one, so a file is either the old or the new version, never a
  * torn one; map files end with a SHA-256 of their content, checked on start
- * (a file that fails the check is reported and skipped). A flusher thread
- * writes what changed every flush_ms (default 100): after a crash at most
- * the map updates of the last window are missing. A clean stop flushes
- * everything (bpffs_state_close).
+ * (a file that fails the check is reported and skipped). An object is
+ * written (with its maps) before its load returns and deleted before its
+ * unload returns (a registry notification). A flusher thread writes the maps
+ * that changed every flush_ms (default 100): after a crash at most the map
+ * updates of the last window are missing. A clean stop flushes everything
+ * (bpffs_state_close).
  *
  * Restore (bpffs_state_open): maps that outlive their users (made by mkdir,
  * pinned by name) are created first, then every object is loaded again
  * (parsed, verified, JITed as on `cp`), then every map is refilled from its
- * file. Map types whose values are references (prog arrays, map-in-map,
- * perf event arrays, dev/cpu maps) and queues, stacks, ring buffers and
+ * file (queues and stacks in order, prog-array and map-in-map slots by the
+ * name of what they hold). Perf event arrays, dev/cpu maps, ring buffers and
  * bloom filters keep no entries: their objects re-create what they hold.
  *
  *   DIR/hooks             hook directories made with mkdir and attached links
@@ -42,7 +46,8 @@ struct bpffs_state_opts {
 	/*
 	 * Optional: a 32-bit tag the caller keeps per map (the filesystem's
 	 * text formats), saved with the map and given back on restore.
-	 * Called from: the flusher thread / bpffs_state_open.
+	 * Called from: the flusher thread / bpffs_state_open / the thread
+	 * loading an object (bpffs_registry_load), under the state's lock.
 	 */
 	u32 (*map_tag_get)(void *arg, const struct bpffs_map *map);
 	void (*map_tag_set)(void *arg, struct bpffs_map *map, u32 tag);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Shared only by the state directory's files: state.c (objects, maps, the
- * flusher) and state_hooks.c (hook directories and links).
+ * flusher), state_hooks.c (hook directories and links) and state_mmap.c
+ * (BPF_F_MMAPABLE arrays backed by files).
  */
 #ifndef BPFFS_STATE_INTERNAL_H
 #define BPFFS_STATE_INTERNAL_H
@@ -30,6 +31,9 @@ struct bpffs_state {
 	bool hooks_live;		/* hooks_lock: the file follows the hook registry now */
 	bool hooks_saved;		/* hooks_sha is what DIR/hooks holds */
 	u8 hooks_sha[32];
+	/* file-backed maps (state_mmap.c) */
+	int backing_dirfd;		/* DIR/tmp, where arrays make their unnamed files; -1 */
+	u64 backing_gen;		/* atomic: the last GEN given to a file */
 };
 
 /* Write @buf as DIR/@sub/@name@suffix: complete in tmp/, synced, renamed. 0 or -errno. */
@@ -37,6 +41,9 @@ int bpffs_state_write_atomic(struct bpffs_state *st, const char *sub, const char
 			     const char *suffix, const void *buf, size_t len);
 /* The whole file at @path (malloc'd, one spare byte after the end), or NULL. */
 void *bpffs_state_read_whole(const char *path, size_t *len);
+
+/* fsync DIR/@sub (after a rename or unlink in it). 0 or -errno. */
+int bpffs_state_sync_dir(const struct bpffs_state *st, const char *sub);
 
 /* Write the loaded objects not on disk yet (before a hooks file that names them). */
 int bpffs_state_flush_objects(struct bpffs_state *st);
@@ -55,5 +62,21 @@ void bpffs_state_hooks_restore(struct bpffs_state *st, struct bpffs_state_stats 
  * changes a map after the last flush.
  */
 void bpffs_state_hooks_stop(struct bpffs_state *st);
+
+/* state_mmap.c */
+/* Make BPF_F_MMAPABLE arrays created from now on file-backed (in DIR/tmp). 0 or -errno. */
+int bpffs_state_backing_open(struct bpffs_state *st);
+void bpffs_state_backing_close(struct bpffs_state *st);
+/* Is @map file-backed? Then *@fd is its file. */
+bool bpffs_state_backed(const struct bpffs_map *map, int *fd);
+/* "NAME.GEN.mmap" into @out. 0 or -ENAMETOOLONG. */
+int bpffs_state_backing_name(const char *map_name, u64 gen, char *out, size_t size);
+/* Give @map's file the name DIR/maps/NAME.GEN.mmap, GEN new (in *@gen). 0 or -errno. */
+int bpffs_state_backing_link(struct bpffs_state *st, const struct bpffs_map *map, u64 *gen);
+void bpffs_state_backing_unlink(struct bpffs_state *st, const char *map_name, u64 gen);
+/* fdatasync a file-backed map's file (the flusher: power-loss window). 0 or -errno. */
+int bpffs_state_backing_sync(const struct bpffs_map *map);
+/* Copy DIR/maps/NAME.GEN.mmap into @map's values, if the sizes agree. 0 or -errno. */
+int bpffs_state_backing_restore(struct bpffs_state *st, struct bpffs_map *map, u64 gen);
 
 #endif /* BPFFS_STATE_INTERNAL_H */

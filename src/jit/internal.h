@@ -23,7 +23,7 @@ enum {
 
 /* Worst-case bytes emitted for one BPF instruction (checked per insn). */
 #define JIT_MAX_INSN_BYTES 160
-#define JIT_MAX_PROLOGUE_BYTES 32
+#define JIT_MAX_PROLOGUE_BYTES 48
 
 /* One BPF-to-BPF function: its own frame, r10 and saved registers. */
 struct jit_subprog {

@@ -103,6 +103,23 @@ static void scan_subprog(struct jit_ctx *c, struct jit_subprog *sub, bool *has_c
 		*depth = BPFFS_STACK_SIZE;
 }
 
+/*
+ * Zero [rbp - @bytes, rbp) (the frame just reserved): for programs the
+ * verifier let read stack they had not written (prog->zero_stack), on every
+ * entry of every subprogram, tail-call targets included. r10 and r11 are
+ * scratch; no BPF register is live-in there but r1-r5, which stay untouched.
+ */
+static void emit_zero_frame(struct jit_ctx *c, u32 bytes)
+{
+	emit_rr(c, 0, 0x31, X86_R10, X86_R10);			/* xor r10d, r10d */
+	emit_mov_imm32(c, true, X86_R11, -(s32)bytes);		/* mov r11, -bytes */
+	/* loop: mov [rbp + r11], r10 (SIB with disp8 0: rbp as base needs it) */
+	emit3(c, 0x4e, 0x89, 0x54);				/* REX.WRX, mov r/m64, r64 */
+	emit2(c, 0x1d, 0x00);					/* SIB r11 + rbp, disp8 0 */
+	emit_alu_imm(c, true, 0, X86_R11, 8);			/* add r11, 8 */
+	emit2(c, 0x75, (u8)-(5 + 4 + 2));			/* jnz loop */
+}
+
 void jit_emit_prologue(struct jit_ctx *c, const struct jit_subprog *sub)
 {
 	for (int r = 0; r < 4; r++)
@@ -114,6 +131,8 @@ void jit_emit_prologue(struct jit_ctx *c, const struct jit_subprog *sub)
 	}
 	if (sub->stack)
 		emit_alu_imm(c, true, 5, X86_RSP, (s32)sub->stack);	/* sub rsp, N */
+	if (c->prog->zero_stack && sub->use_fp && sub->stack)
+		emit_zero_frame(c, sub->stack);
 }
 
 /* Undo the prologue; with @ret, return to the caller. */
@@ -137,7 +156,7 @@ void jit_layout_subprogs(struct jit_ctx *c)
 		bool has_call = false;
 		u32 depth = 0, pushes;
 		u8 tmp[JIT_MAX_PROLOGUE_BYTES];
-		struct jit_ctx t = { .buf = tmp, .cap = sizeof(tmp) };
+		struct jit_ctx t = { .prog = c->prog, .buf = tmp, .cap = sizeof(tmp) };
 
 		scan_subprog(c, sub, &has_call, &depth);
 		sub->stack = (depth + 7) & ~7u;

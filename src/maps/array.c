@@ -7,11 +7,15 @@
  * Global data (.data/.bss/.rodata) is a one-element array reached through
  * direct_value_addr; .rodata is created with BPF_F_RDONLY_PROG and frozen by
  * the loader once filled. BPF_F_MMAPABLE values are page-aligned and
- * page-granular so the filesystem may map them.
+ * page-granular so the filesystem may map them; with a backing directory
+ * set (the state directory) they live in a file there, mapped MAP_SHARED,
+ * so their values outlive a crash of the daemon.
  * Per-CPU values hold bpffs_nr_cpus() slots of round_up(value_size, 8) bytes.
  */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -22,7 +26,11 @@ struct bpffs_array {
 	bool percpu;
 	size_t alloc_size;
 	u8 *values;		/* mmap'd when BPF_F_MMAPABLE, else calloc'd */
+	int backing_fd;		/* MMAPABLE in a file: its descriptor, else -1 */
 };
+
+/* bpffs_array_set_backing_dir: where MMAPABLE values go, -1 for memory. */
+static int backing_dirfd = -1;
 
 #define ARRAY_MAX_BYTES (1ULL << 34)
 
@@ -72,6 +80,35 @@ static int percpu_array_alloc_check(const struct bpffs_map_attr *attr, struct bp
 					log);
 }
 
+void bpffs_array_set_backing_dir(int dirfd)
+{
+	__atomic_store_n(&backing_dirfd, dirfd, __ATOMIC_RELEASE);
+}
+
+/* An unnamed file of @size bytes in the backing directory, or -1 (use memory). */
+static int backing_file(const char *name, size_t size)
+{
+	int dirfd = __atomic_load_n(&backing_dirfd, __ATOMIC_ACQUIRE), fd, err;
+
+	if (dirfd < 0)
+		return -1;
+	fd = openat(dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		pr_warn("map '%s': no backing file (%s); its values stay in memory", name,
+			strerror(errno));
+		return -1;
+	}
+	/* reserved now: a store through the mapping must never meet a full disk (SIGBUS) */
+	err = posix_fallocate(fd, 0, (off_t)size);
+	if (err) {
+		pr_warn("map '%s': cannot reserve %zu bytes for its backing file (%s); its values stay in memory",
+			name, size, strerror(err));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 static int array_alloc_common(const struct bpffs_map_attr *attr, bool percpu,
 			      struct bpffs_map **out)
 {
@@ -82,6 +119,7 @@ static int array_alloc_common(const struct bpffs_map_attr *attr, bool percpu,
 		return -ENOMEM;
 	bpffs_map_init_from_attr(&a->map, attr);
 	a->percpu = percpu;
+	a->backing_fd = -1;
 	a->slot_size = BPFFS_ROUND_UP(attr->value_size, 8);
 	a->elem_size = percpu ? a->slot_size * bpffs_nr_cpus() : a->slot_size;
 	if (percpu)
@@ -89,14 +127,18 @@ static int array_alloc_common(const struct bpffs_map_attr *attr, bool percpu,
 	size = (size_t)a->elem_size * attr->max_entries;
 	if (attr->map_flags & BPF_F_MMAPABLE) {
 		size = BPFFS_ROUND_UP(size, 4096);
+		a->backing_fd = backing_file(attr->name, size);
 		a->values = mmap(NULL, size, PROT_READ | PROT_WRITE,
-				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+				 a->backing_fd >= 0 ? MAP_SHARED : MAP_PRIVATE | MAP_ANONYMOUS,
+				 a->backing_fd, 0);
 		if (a->values == MAP_FAILED)
 			a->values = NULL;
 	} else {
 		a->values = bpffs_map_area_alloc(size);
 	}
 	if (!a->values) {
+		if (a->backing_fd >= 0)
+			close(a->backing_fd);
 		free(a);
 		return -ENOMEM;
 	}
@@ -119,11 +161,34 @@ static void array_free(struct bpffs_map *map)
 {
 	struct bpffs_array *a = to_array(map);
 
-	if (map->map_flags & BPF_F_MMAPABLE)
+	if (map->map_flags & BPF_F_MMAPABLE) {
 		munmap(a->values, a->alloc_size);
-	else
+		if (a->backing_fd >= 0)
+			close(a->backing_fd);
+	} else
 		bpffs_map_area_free(a->values, a->alloc_size);
 	free(a);
+}
+
+int bpffs_array_values(const struct bpffs_map *map, struct bpffs_array_values *out)
+{
+	const struct bpffs_array *a = to_array(map);
+
+	if (map->map_type != BPF_MAP_TYPE_ARRAY || !(map->map_flags & BPF_F_MMAPABLE))
+		return -EINVAL;
+	out->values = a->values;
+	out->size = a->alloc_size;
+	out->fd = a->backing_fd;
+	return 0;
+}
+
+/* Keys come from programs, which may pass any stack address: not aligned. */
+static inline u32 key_index(const void *key)
+{
+	u32 idx;
+
+	memcpy(&idx, key, sizeof(idx));
+	return idx;
 }
 
 static u8 *array_elem(struct bpffs_array *a, u32 idx)
@@ -135,7 +200,7 @@ static u8 *array_elem(struct bpffs_array *a, u32 idx)
 static void *array_lookup(struct bpffs_map *map, const void *key)
 {
 	struct bpffs_array *a = to_array(map);
-	u32 idx = *(const u32 *)key;
+	u32 idx = key_index(key);
 
 	if (unlikely(idx >= map->max_entries))
 		return NULL;
@@ -147,7 +212,7 @@ static void *array_lookup(struct bpffs_map *map, const void *key)
 static void *percpu_array_lookup_cpu(struct bpffs_map *map, const void *key, u32 cpu)
 {
 	struct bpffs_array *a = to_array(map);
-	u32 idx = *(const u32 *)key;
+	u32 idx = key_index(key);
 
 	if (idx >= map->max_entries || cpu >= bpffs_nr_cpus())
 		return NULL;
@@ -160,7 +225,7 @@ static int array_check_update(struct bpffs_map *map, const void *key, u64 flags)
 
 	if (err)
 		return err;
-	if (*(const u32 *)key >= map->max_entries)
+	if (key_index(key) >= map->max_entries)
 		return -E2BIG;	/* all elements are preallocated */
 	if ((flags & ~(u64)BPF_F_LOCK) == BPF_NOEXIST)
 		return -EEXIST;	/* all elements always exist */
@@ -197,14 +262,14 @@ static int percpu_array_update_all(struct bpffs_map *map, const void *key, const
 
 	if (err)
 		return err;
-	memcpy(array_elem(a, *(const u32 *)key), value, a->elem_size);
+	memcpy(array_elem(a, key_index(key)), value, a->elem_size);
 	return 0;
 }
 
 static int percpu_array_copy_value(struct bpffs_map *map, const void *key, void *value)
 {
 	struct bpffs_array *a = to_array(map);
-	u32 idx = *(const u32 *)key;
+	u32 idx = key_index(key);
 
 	if (idx >= map->max_entries)
 		return -ENOENT;
@@ -220,7 +285,7 @@ static int array_delete(struct bpffs_map *map, const void *key)
 /* Linear: each call is O(1), so listing the whole array is O(max_entries). */
 static int array_next_key(struct bpffs_map *map, const void *key, void *next_key)
 {
-	u32 idx = key ? *(const u32 *)key : UINT32_MAX;
+	u32 idx = key ? key_index(key) : UINT32_MAX;
 
 	if (idx >= map->max_entries) {
 		*(u32 *)next_key = 0;

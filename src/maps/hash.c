@@ -123,14 +123,21 @@ static int htab_alloc_check(const struct bpffs_map_attr *attr, struct bpffs_vlog
 	return htab_alloc_check_common(attr, HTAB_FLAGS, log);
 }
 
-static int htab_percpu_alloc_check(const struct bpffs_map_attr *attr, struct bpffs_vlog *log)
+static int percpu_no_spin_lock(const struct bpffs_map_attr *attr, struct bpffs_vlog *log)
 {
 	if (attr->has_spin_lock) {
 		bpffs_vlog_printf(log, "map '%s': per-CPU values cannot hold a bpf_spin_lock\n",
 				  attr->name);
 		return -EINVAL;
 	}
-	return htab_alloc_check_common(attr, HTAB_FLAGS, log);
+	return 0;
+}
+
+static int htab_percpu_alloc_check(const struct bpffs_map_attr *attr, struct bpffs_vlog *log)
+{
+	int err = percpu_no_spin_lock(attr, log);
+
+	return err ? err : htab_alloc_check_common(attr, HTAB_FLAGS, log);
 }
 
 static int htab_lru_alloc_check(const struct bpffs_map_attr *attr, struct bpffs_vlog *log)
@@ -146,7 +153,9 @@ static int htab_lru_alloc_check(const struct bpffs_map_attr *attr, struct bpffs_
 static int htab_lru_percpu_alloc_check(const struct bpffs_map_attr *attr,
 				       struct bpffs_vlog *log)
 {
-	int err = htab_percpu_alloc_check(attr, log);
+	/* not htab_percpu_alloc_check: BPF_F_NO_COMMON_LRU is valid here
+	 * (Cilium's cilium_policystats) */
+	int err = percpu_no_spin_lock(attr, log);
 
 	return err ? err : htab_lru_alloc_check(attr, log);
 }

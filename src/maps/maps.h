@@ -241,6 +241,23 @@ long bpffs_ringbuf_consume(struct bpffs_map *map, bpffs_ringbuf_cb cb, void *arg
 int bpffs_ringbuf_poll_fd(struct bpffs_map *map);
 
 /*
+ * BPF_F_MMAPABLE arrays created from now on keep their values in an unnamed
+ * file (O_TMPFILE, blocks reserved) in directory @dirfd, mapped MAP_SHARED,
+ * instead of anonymous memory; -1 goes back to memory. The state directory
+ * sets it while it is open (before loads start, cleared after they end) and
+ * links the file of a published map into place. Without O_TMPFILE support
+ * (or space), maps fall back to memory.
+ */
+void bpffs_array_set_backing_dir(int dirfd);
+struct bpffs_array_values {
+	void *values;		/* max_entries values, round_up(value_size, 8) apart */
+	size_t size;		/* bytes mapped (page multiple) */
+	int fd;			/* the backing file, or -1 (anonymous memory) */
+};
+/* The values of a BPF_F_MMAPABLE array; -EINVAL for any other map. */
+int bpffs_array_values(const struct bpffs_map *map, struct bpffs_array_values *out);
+
+/*
  * PERF_EVENT_ARRAY: one record ring per index, created when a consumer opens
  * it (like the kernel, output to an index nobody opened fails with -ENOENT).
  * BPF_F_CURRENT_CPU selects the index bpffs_cpu_slot().

@@ -219,8 +219,7 @@ out:
 }
 
 /* registers read (use) and written (def) by one instruction */
-static void insn_use_def(struct verifier_env *env, const struct bpf_insn *insn, u16 *use,
-			 u16 *def)
+void insn_use_def(struct verifier_env *env, const struct bpf_insn *insn, u16 *use, u16 *def)
 {
 	u8 cls = BPF_CLASS(insn->code), op = BPF_OP(insn->code), mode = BPF_MODE(insn->code);
 	u16 d = 1u << insn->dst_reg, s = 1u << insn->src_reg;

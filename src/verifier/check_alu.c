@@ -37,6 +37,26 @@ static bool ptr_arith_allowed(u8 t)
 	return false;
 }
 
+/*
+ * Immediates the kernel refuses outright (check_alu_op): a division or
+ * modulo by a zero constant, a shift by a constant outside [0, width). The
+ * ISA defines what they do, but they are never intended.
+ */
+static int check_imm_operand(struct verifier_env *env, const struct bpf_insn *insn, u8 op,
+			     bool alu32)
+{
+	if ((op == BPF_DIV || op == BPF_MOD) && insn->imm == 0) {
+		verbose(env, "div by zero\n");
+		return -EINVAL;
+	}
+	if ((op == BPF_LSH || op == BPF_RSH || op == BPF_ARSH) &&
+	    (insn->imm < 0 || insn->imm >= (alu32 ? 32 : 64))) {
+		verbose(env, "invalid shift %d\n", insn->imm);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int check_sane_offset(struct verifier_env *env, const struct bpf_reg *ptr,
 			     const struct bpf_reg *off)
 {
@@ -94,8 +114,11 @@ static int adjust_ptr(struct verifier_env *env, const struct bpf_insn *insn,
 			alu_names[op >> 4]);
 		return -EACCES;
 	}
-	if (op == BPF_SUB && ptr != dst) {
-		verbose(env, "R%d tried to subtract pointer from scalar\n", insn->dst_reg);
+	/* scalar - pointer never gets here: check_alu rejects it first (@ptr is a copy) */
+	if (op == BPF_SUB && ptr->type == PTR_TO_STACK) {
+		/* the kernel's rule, for JITs that cannot move their frame
+		 * pointer down; compilers add negative offsets instead */
+		verbose(env, "R%d subtraction from stack pointer prohibited\n", insn->dst_reg);
 		return -EACCES;
 	}
 	err = check_sane_offset(env, ptr, off);
@@ -261,6 +284,9 @@ int check_alu_op(struct verifier_env *env, const struct bpf_insn *insn)
 			return err;
 		srcv = regs[insn->src_reg];
 	} else {
+		err = check_imm_operand(env, insn, op, alu32);
+		if (err)
+			return err;
 		const_reg(&srcv, insn->imm, alu32);
 	}
 	if (dst->type != SCALAR_VALUE && srcv.type != SCALAR_VALUE) {
@@ -355,7 +381,13 @@ int check_ld_imm(struct verifier_env *env, const struct bpf_insn *insn)
 		dst->type = CONST_PTR_TO_MAP;
 		return 0;
 	}
-	if ((u32)insn[1].imm >= map->value_size) {
+	/* direct value access: arrays of one entry only (global data), as
+	 * the kernel's map_direct_value_addr and our array map */
+	if (map->map_type != BPF_MAP_TYPE_ARRAY) {
+		verbose(env, "no direct value access support for this map type\n");
+		return -EINVAL;
+	}
+	if ((u32)insn[1].imm >= map->value_size || map->max_entries != 1) {
 		verbose(env, "invalid access to map value pointer, value_size=%u off=%u\n",
 			map->value_size, (u32)insn[1].imm);
 		return -EACCES;
@@ -605,6 +637,16 @@ int check_cond_jmp_op(struct verifier_env *env, const struct bpf_insn *insn, int
 	}
 	t_ok = reg_bounds_sane(&t_dst) && reg_bounds_sane(&t_src);
 	f_ok = reg_bounds_sane(&f_dst) && reg_bounds_sane(&f_src);
+	if (!t_ok || !f_ok) {
+		/*
+		 * One side contradicts the bounds: they decided the branch as
+		 * in the pred >= 0 case, so pruning must compare them (else a
+		 * path with wider bounds is pruned against this one).
+		 */
+		mark_precise_reg(env, insn->dst_reg);
+		if (BPF_SRC(insn->code) == BPF_X)
+			mark_precise_reg(env, insn->src_reg);
+	}
 	if (t_ok && f_ok) {
 		other = push_stack(env, target, *insn_idx);
 		if (!other)

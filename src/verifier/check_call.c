@@ -23,6 +23,7 @@ struct call_meta {
 	int callback_arg_regno;	/* R3 for bpf_loop / for_each */
 	const struct bpffs_helper *fn;
 	u32 func_id;
+	bool key_zero;		/* the map key is known to be zero */
 };
 
 /* Helpers that may move or resize the packet: packet pointers die after them. */
@@ -138,6 +139,36 @@ static bool is_map_in_map(u32 t)
 }
 
 /* Which helpers a map type may be passed to, and the reverse. */
+/*
+ * The kernel's can_elide_value_nullness (6.18, root): an array lookup with a
+ * key known to be in range cannot fail, so its result is not "or null". Only
+ * key 0 (always in range) is recognised here, the usual `u32 zero = 0`. An
+ * inner-map template qualifies only without BPF_F_INNER_MAP: then every
+ * inner map has its max_entries (map_meta_check).
+ */
+static void note_zero_key(struct verifier_env *env, const struct bpf_reg *reg,
+			  struct call_meta *meta)
+{
+	struct bpffs_map *map = meta->map;
+	u64 slots;
+
+	if (env->opts.unprivileged || meta->func_id != BPF_FUNC_map_lookup_elem ||
+	    (map->map_type != BPF_MAP_TYPE_ARRAY && map->map_type != BPF_MAP_TYPE_PERCPU_ARRAY) ||
+	    (map->map_flags & BPF_F_INNER_MAP) || !map->max_entries ||
+	    !stack_key_is_zero(env, reg, map->key_size, &slots))
+		return;
+	/* the result now depends on those bytes being zero */
+	mark_precise_slots(env, reg->frameno, slots);
+	meta->key_zero = true;
+}
+
+/* Helpers that change a map's contents through its map pointer. */
+static bool map_write_helper(u32 id)
+{
+	return id == BPF_FUNC_map_update_elem || id == BPF_FUNC_map_delete_elem ||
+	       id == BPF_FUNC_map_push_elem || id == BPF_FUNC_map_pop_elem;
+}
+
 static int check_map_func_compat(struct verifier_env *env, struct bpffs_map *map, u32 id,
 				 const char *name)
 {
@@ -275,8 +306,10 @@ static int check_size_arg(struct verifier_env *env, int regno, struct call_meta 
 	}
 	if (meta->mem_or_null && cur_regs(env)[meta->mem_regno].type == SCALAR_VALUE)
 		return 0;	/* NULL buffer */
-	return check_helper_mem_access(env, meta->mem_regno, (int)reg->umax_value,
-				       zero_ok, meta->mem_write);
+	if (meta->mem_write)	/* only umin bytes are surely written */
+		return check_helper_mem_write_range(env, meta->mem_regno, (int)reg->umin_value,
+						    (int)reg->umax_value, zero_ok);
+	return check_helper_mem_access(env, meta->mem_regno, (int)reg->umax_value, zero_ok, false);
 }
 
 static int arg_type_err(struct verifier_env *env, int regno, const char *expected)
@@ -352,6 +385,12 @@ static int check_func_arg(struct verifier_env *env, int arg, struct call_meta *m
 		if (reg->type != CONST_PTR_TO_MAP || (reg->flags & PTR_MAYBE_NULL))
 			return arg_type_err(env, regno, "map_ptr");
 		meta->map = reg->map_ptr;
+		if (map_write_helper(meta->func_id) && meta->map &&
+		    (meta->map->map_flags & BPF_F_RDONLY_PROG)) {
+			/* the kernel's record_func_map: .rodata cannot change */
+			verbose(env, "write into map forbidden\n");
+			return -EACCES;
+		}
 		return check_map_func_compat(env, meta->map, meta->func_id, meta->fn->name);
 	case BPFFS_ARG_PTR_TO_MAP_KEY:
 	case BPFFS_ARG_PTR_TO_MAP_VALUE:
@@ -363,6 +402,8 @@ static int check_func_arg(struct verifier_env *env, int arg, struct call_meta *m
 		}
 		if (!is_mem_ptr(reg))
 			return arg_type_err(env, regno, "fp, pkt, pkt_meta, map_key, map_value");
+		if (t == BPFFS_ARG_PTR_TO_MAP_KEY)
+			note_zero_key(env, reg, meta);
 		return check_helper_mem_access(env, regno,
 					       t == BPFFS_ARG_PTR_TO_MAP_KEY ? meta->map->key_size :
 									       meta->map->value_size,
@@ -436,6 +477,11 @@ static int check_func_arg(struct verifier_env *env, int arg, struct call_meta *m
 	case BPFFS_ARG_PTR_TO_LONG:
 		if (!is_mem_ptr(reg))
 			return arg_type_err(env, regno, "fp, map_value");
+		/* the helper stores a u64 there: aligned, as the kernel's MEM_ALIGNED */
+		if (!tnum_is_aligned(tnum_add(reg->var_off, tnum_const((u64)(s64)reg->off)), 8)) {
+			verbose(env, "R%d misaligned long pointer off %d\n", regno, reg->off);
+			return -EACCES;
+		}
 		return check_helper_mem_access(env, regno, 8, false, true);
 	case BPFFS_ARG_PTR_TO_CONST_STR:
 		if (reg->type != PTR_TO_MAP_VALUE || (reg->flags & PTR_MAYBE_NULL))
@@ -519,6 +565,8 @@ static void set_ret(struct verifier_env *env, int insn_idx, struct call_meta *me
 		} else {
 			r0->type = PTR_TO_MAP_VALUE;
 			r0->map_ptr = meta->map;
+			if (meta->key_zero)
+				break;	/* cannot fail: see note_zero_key */
 		}
 		r0->flags = PTR_MAYBE_NULL;
 		r0->id = new_id(env);
@@ -594,6 +642,7 @@ static int setup_callback(struct verifier_env *env, struct vstate *st, int insn_
 	for (int i = BPF_REG_1; i <= BPF_REG_5; i++)
 		reg_mark_not_init(&f->regs[i]);
 	f->in_callback_fn = true;
+	f->cb_fresh = true;
 	env->subprog[sp].is_callback = true;
 	switch (func_id) {
 	case BPF_FUNC_loop:
@@ -802,6 +851,7 @@ int prepare_func_exit(struct verifier_env *env, int *insn_idx)
 				memcpy(&f->regs[BPF_REG_1], callee->cb_args, sizeof(callee->cb_args));
 				memcpy(f->cb_args, callee->cb_args, sizeof(f->cb_args));
 				f->in_callback_fn = true;
+				f->cb_fresh = true;
 			}
 		}
 		free(callee->stack);

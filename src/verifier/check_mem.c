@@ -169,6 +169,8 @@ static int check_stack_write_fixed(struct verifier_env *env, struct func_state *
 		return err;
 	update_stack_depth(env, f, (int)o);
 	s = slot_of(f, (int)o);
+	if (size == BPF_REG_SIZE && !(o % BPF_REG_SIZE))
+		mark_stack_written(env, f, (int)((-o - 1) / BPF_REG_SIZE));
 	if (val->type != SCALAR_VALUE && val->type != NOT_INIT) {
 		if (size != BPF_REG_SIZE) {
 			verbose(env, "invalid size of register spill\n");
@@ -224,24 +226,60 @@ static int check_stack_write_var(struct verifier_env *env, struct func_state *f,
 	return 0;
 }
 
+/*
+ * May byte @o be read? A byte never written (STACK_INVALID) may, as in the
+ * kernel's root profile, only when the runtime zeroes the stack of programs
+ * that do so: the program is then flagged (prog->zero_stack) and each of its
+ * frames starts zeroed, so the read sees 0 and never another run's data.
+ */
 static bool byte_init(struct verifier_env *env, struct func_state *f, int o)
 {
 	int spi = (-o - 1) / BPF_REG_SIZE;
 
-	if (spi >= f->allocated_stack / BPF_REG_SIZE)
-		return env->opts.stack_zeroed;
-	return *slot_byte(f, o) != STACK_INVALID || env->opts.stack_zeroed;
+	if (spi < f->allocated_stack / BPF_REG_SIZE && *slot_byte(f, o) != STACK_INVALID)
+		return true;
+	if (!env->opts.stack_zeroed || env->opts.unprivileged)
+		return false;
+	env->reads_uninit_stack = true;
+	return true;
 }
 
-static bool byte_zero(struct verifier_env *env, struct func_state *f, int o)
+/*
+ * Known zero? Only bytes written as zero: an unwritten byte reads as 0 at
+ * run time, but the verifier treats it as unknown, as the kernel does. That
+ * keeps pruning (an unwritten byte in an explored state matches anything)
+ * and variable-offset writes (which leave unwritten bytes marked so) sound.
+ */
+static bool byte_zero(struct func_state *f, int o)
 {
 	int spi = (-o - 1) / BPF_REG_SIZE;
-	u8 t;
 
-	if (spi >= f->allocated_stack / BPF_REG_SIZE)
-		return env->opts.stack_zeroed;
-	t = *slot_byte(f, o);
-	return t == STACK_ZERO || (t == STACK_INVALID && env->opts.stack_zeroed);
+	return spi < f->allocated_stack / BPF_REG_SIZE && *slot_byte(f, o) == STACK_ZERO;
+}
+
+/*
+ * Is the @size-byte key at stack pointer @reg known to be zero (every byte
+ * written as zero)? Then *@slots gets the 8-byte slots it covers, whose
+ * contents the caller relies on from now on (mark them precise).
+ */
+bool stack_key_is_zero(struct verifier_env *env, const struct bpf_reg *reg, u32 size, u64 *slots)
+{
+	struct func_state *f;
+	s64 o, lo;
+
+	if (reg->type != PTR_TO_STACK || !tnum_is_const(reg->var_off) || !size)
+		return false;
+	f = stack_frame(env, reg);
+	lo = (s64)reg->off + (s64)reg->var_off.value;
+	if (lo < -MAX_BPF_STACK || lo + size > 0)
+		return false;
+	*slots = 0;
+	for (o = lo; o < lo + size; o++) {
+		if (!byte_zero(f, (int)o))
+			return false;
+		*slots |= 1ULL << ((-o - 1) / BPF_REG_SIZE);
+	}
+	return true;
 }
 
 static int check_stack_read_fixed(struct verifier_env *env, struct func_state *f, s64 o,
@@ -249,6 +287,8 @@ static int check_stack_read_fixed(struct verifier_env *env, struct func_state *f
 {
 	int spi = (int)((-o - 1) / BPF_REG_SIZE), i;
 	bool zero = true;
+
+	mark_stack_read(env, f, (int)((-(o + size - 1) - 1) / BPF_REG_SIZE), spi);
 
 	/* a read inside one spilled slot; reads across slots go byte by byte */
 	if (spi < f->allocated_stack / BPF_REG_SIZE &&
@@ -294,7 +334,7 @@ static int check_stack_read_fixed(struct verifier_env *env, struct func_state *f
 				size);
 			return -EACCES;
 		}
-		zero &= byte_zero(env, f, b);
+		zero &= byte_zero(f, b);
 	}
 	if (dst_regno >= 0) {
 		if (zero) {
@@ -313,6 +353,9 @@ static int check_stack_bytes_init(struct verifier_env *env, struct func_state *f
 {
 	s64 o;
 
+	if (hi > lo)
+		mark_stack_read(env, f, (int)((-(hi - 1) - 1) / BPF_REG_SIZE),
+				(int)((-lo - 1) / BPF_REG_SIZE));
 	for (o = lo; o < hi; o++) {
 		if (!byte_init(env, f, (int)o)) {
 			verbose(env, "invalid indirect read from stack R%u off %lld+%lld size %d\n",
@@ -352,6 +395,8 @@ static int check_stack_access(struct verifier_env *env, u32 regno, const struct 
 			return err;
 		if (write)
 			return check_stack_write_fixed(env, f, o, size, value_regno, imm_reg);
+		/* a read of unwritten bytes counts: the runtime zeroes stack_depth */
+		update_stack_depth(env, f, (int)o);
 		return check_stack_read_fixed(env, f, o, size, dst_regno);
 	}
 	if (env->opts.unprivileged) {
@@ -384,6 +429,7 @@ static int check_stack_access(struct verifier_env *env, u32 regno, const struct 
 	err = grow_stack(f, (int)-lo);
 	if (err)
 		return err;
+	update_stack_depth(env, f, (int)lo);
 	err = check_stack_bytes_init(env, f, regno, lo, hi + size, size);
 	if (err)
 		return err;
@@ -436,6 +482,37 @@ static int check_ctx_access(struct verifier_env *env, int insn_idx, u32 regno,
 static bool map_rdonly_prog(const struct bpffs_map *map)
 {
 	return map && (map->map_flags & BPF_F_RDONLY_PROG);
+}
+
+/*
+ * The kernel's bpf_map_direct_read: a load at a constant offset from a
+ * frozen read-only map (.rodata, filled and frozen before verification) is a
+ * known constant. Sound because those bytes can change neither from programs
+ * (BPF_F_RDONLY_PROG) nor from the file system (frozen); Cilium relies on it
+ * for its configuration constants (e.g. a packet offset from .rodata.config).
+ * Only global-data maps are ever frozen, never a map-in-map template, so a
+ * value pointer reached through an outer map (whose map_ptr is the template,
+ * not the run-time inner map) never qualifies.
+ */
+static bool rdonly_map_const(const struct bpf_reg *reg, int off, int size, bool sx, u64 *val)
+{
+	struct bpffs_map *map = reg->map_ptr;
+	u64 addr, v = 0;
+	s64 moff;
+
+	if (reg->type != PTR_TO_MAP_VALUE || !tnum_is_const(reg->var_off) ||
+	    !map_rdonly_prog(map) || !__atomic_load_n(&map->frozen, __ATOMIC_ACQUIRE) ||
+	    !map->ops || !map->ops->direct_value_addr)
+		return false;
+	moff = (s64)off + reg->off + (s64)reg->var_off.value;
+	if (moff < 0 || moff + size > map->value_size || size > 8 ||
+	    map->ops->direct_value_addr(map, &addr, (u32)moff))
+		return false;
+	memcpy(&v, (const u8 *)(uintptr_t)addr + moff, size);	/* little endian */
+	if (sx && size < 8)
+		v = (u64)((s64)(v << (64 - 8 * size)) >> (64 - 8 * size));
+	*val = v;
+	return true;
 }
 
 static int do_mem_access(struct verifier_env *env, int insn_idx, u32 regno, int off, int size,
@@ -512,7 +589,12 @@ static int do_mem_access(struct verifier_env *env, int insn_idx, u32 regno, int 
 		return err;
 	if (!write && dst_regno >= 0) {
 		struct bpf_reg *d = &cur_regs(env)[dst_regno];
+		u64 v;
 
+		if (rdonly_map_const(&tmp, off, size, sx, &v)) {
+			reg_mark_known(d, v);
+			return 0;
+		}
 		reg_mark_unknown(d);
 		if (sx)
 			coerce_reg_to_size_sx(d, size);
@@ -540,6 +622,14 @@ int check_mem_insn(struct verifier_env *env, int insn_idx)
 			verbose(env, "R%u sign-extending load of a pointer\n", insn->dst_reg);
 			return -EACCES;
 		}
+		/*
+		 * Stack fills and context loads give the zero-extended value
+		 * (fp-8 byte 0xff read by ldxsb was [0, 255], not -1): extend it
+		 * here, as the kernel does after every load (a no-op for the
+		 * paths that extended already).
+		 */
+		if (!err && sx)
+			coerce_reg_to_size_sx(&cur_regs(env)[insn->dst_reg], size);
 		return err;
 	}
 	if (cls == BPF_STX) {
@@ -751,6 +841,41 @@ int check_helper_mem_access(struct verifier_env *env, int regno, int access_size
 	verbose(env, "R%d type=%s expected=fp, pkt, pkt_meta, map_key, map_value, mem\n", regno,
 		reg_type_str(reg));
 	return -EACCES;
+}
+
+/*
+ * A helper writes @min_size to @max_size bytes at @regno (its size argument
+ * has a range): all of them may change, only @min_size surely are written.
+ * Stack bytes past @min_size never written before stay STACK_INVALID, since
+ * the helper may leave them so (skb_load_bytes writes exactly len bytes): a
+ * read of them needs the zeroed stack, as for any unwritten byte.
+ */
+int check_helper_mem_write_range(struct verifier_env *env, int regno, int min_size,
+				 int max_size, bool zero_size_allowed)
+{
+	struct bpf_reg *reg = &cur_regs(env)[regno];
+	bool unwritten[MAX_BPF_STACK];
+	struct func_state *f;
+	s64 lo = (s64)reg->off + (s64)reg->var_off.value;
+	int i, err;
+
+	if (reg->type != PTR_TO_STACK || !tnum_is_const(reg->var_off) || min_size >= max_size ||
+	    min_size < 0 || lo < -MAX_BPF_STACK || lo + max_size > 0)
+		return check_helper_mem_access(env, regno, max_size, zero_size_allowed, true);
+	f = stack_frame(env, reg);
+	for (i = min_size; i < max_size; i++) {
+		int o = (int)lo + i;
+
+		unwritten[i - min_size] = (-o - 1) / BPF_REG_SIZE >= f->allocated_stack / BPF_REG_SIZE ||
+					  *slot_byte(f, o) == STACK_INVALID;
+	}
+	err = check_helper_mem_access(env, regno, max_size, zero_size_allowed, true);
+	if (err)
+		return err;
+	for (i = min_size; i < max_size; i++)
+		if (unwritten[i - min_size])
+			*slot_byte(f, (int)lo + i) = STACK_INVALID;
+	return 0;
 }
 
 int check_stack_range_init(struct verifier_env *env, int regno, int off, int access_size,

@@ -81,15 +81,31 @@ struct stack_slot {
 };
 
 struct func_state {
-	struct bpf_reg regs[MAX_BPF_REG];
+	/* what pruning looks at first, together in one cache line */
 	int callsite;		/* insn of the call that made this frame, -1 in main */
 	u32 frameno;
 	u32 subprogno;
 	bool in_callback_fn;
 	bool in_async_callback_fn;
-	struct bpf_reg cb_args[5];	/* callback: R1-R5 at entry, for re-entry */
+	/* a callback frame (re)entered, before its first insn: only then is
+	 * its entry the callback's re-entry, not a jump back (a loop) */
+	bool cb_fresh;
+	/* the same for registers (bit i = Ri), see stack_read */
+	u16 regs_read;
+	u16 regs_written;
 	int allocated_stack;	/* bytes, multiple of 8 */
 	struct stack_slot *stack; /* stack[i] covers [-8*(i+1), -8*i) */
+	/*
+	 * Stack liveness (bit i = stack[i]). In an explored state: slots some
+	 * path below it read before overwriting them (only those matter when
+	 * pruning against it). In the current state: slots wholly overwritten
+	 * since the last checkpoint, where a read stops propagating upwards;
+	 * an explored state keeps the bits of the segment that led to it.
+	 */
+	u64 stack_read;
+	u64 stack_written;
+	struct bpf_reg regs[MAX_BPF_REG];
+	struct bpf_reg cb_args[5];	/* callback: R1-R5 at entry, for re-entry */
 };
 
 struct ref_state {
@@ -98,19 +114,23 @@ struct ref_state {
 };
 
 struct vstate {
-	struct func_state *frame[MAX_CALL_FRAMES];
+	/* what pruning looks at first, before the frame pointers */
 	u32 curframe;
-	struct ref_state *refs;
+	u32 branches;		/* unfinished paths below an explored state */
+	bool all_precise;	/* every scalar counts (precision fallback) */
 	int acquired_refs;
 	u32 active_lock_id;	/* id of the map value holding the held lock, 0 = none */
+	struct func_state *frame[MAX_CALL_FRAMES];
+	struct ref_state *refs;
 	struct bpffs_map *active_lock_map;
 	int insn_idx;
 	/* exploration bookkeeping */
 	struct vstate *parent;	/* nearest explored state above this one */
-	u32 branches;		/* unfinished paths below an explored state */
 	u32 first_insn_processed;
 	u32 loop_entry_jmps;
-	bool all_precise;	/* every scalar counts (precision fallback) */
+	/* lowest frame depth since the last checkpoint: a frame above it is
+	 * not the one the checkpoint holds at the same depth */
+	u32 seg_min_frame;
 	/* instructions run since the parent checkpoint: HIST_* encoded */
 	u32 *hist;
 	u32 hist_len, hist_cap;
@@ -119,12 +139,28 @@ struct vstate {
 #define HIST_IDX(e) ((e) & 0xffffff)
 #define HIST_FRAME(e) (((e) >> 24) & 0xf)
 #define HIST_STACK_PTR 0x40000000u	/* stack access through a pointer other than r10 */
+#define HIST_LOAD_UNKNOWN 0x20000000u	/* a load gave any value of its size: no source */
 
 /* An explored state kept for pruning at a prune point. */
 struct vstate_list {
 	struct vstate_list *next;
 	struct vstate *state;
 	u32 miss_cnt, hit_cnt;
+	u32 bytes;		/* vstate_bytes(state), for the accounting */
+	/*
+	 * Once the state is finished (no paths left below it): what any
+	 * match needs of the current frame, checked before touching the
+	 * state itself (cold memory): the frame depth, the call site, the
+	 * type and flags of each register the comparison looks at, and the
+	 * unsigned range of those that are precise scalars.
+	 */
+	bool done;
+	u8 curframe;
+	u16 sig_regs;
+	u16 sig_precise;	/* scalars compared by range: cur's must lie inside */
+	int callsite;
+	u8 sig_type[MAX_BPF_REG], sig_flags[MAX_BPF_REG];
+	u64 sig_umin[MAX_BPF_REG], sig_umax[MAX_BPF_REG];
 };
 
 struct subprog_info {
@@ -140,6 +176,8 @@ struct insn_aux {
 	bool seen;
 	bool jmp_point;
 	u16 live_in;		/* registers read before written from here (bitmask) */
+	u16 use, def;		/* registers the insn reads, writes (once use_def_set) */
+	bool use_def_set;
 	u8 loop_head;
 	struct vstate_list *explored;
 	u32 explored_cnt;
@@ -196,6 +234,8 @@ struct verifier_env {
 	u32 insn_limit;
 	u32 prev_insn_processed, prev_jmps_processed, jmps_processed;
 	u32 total_states, peak_states, cur_states, max_states_per_insn;
+	u64 state_bytes, peak_state_bytes;	/* explored + pending states */
+	int push_err;			/* why push_stack failed: -E2BIG or -ENOMEM */
 	int prev_insn_idx;
 	bool pass_error_logged;
 	u32 err_insn;
@@ -206,12 +246,14 @@ struct verifier_env {
 	bool cmp_all_precise;		/* states_equal: old->all_precise */
 	bool log_midline;
 	bool changes_pkt_data;
+	bool reads_uninit_stack;	/* some path read stack it had not written */
 };
 
 struct stack_elem {
 	struct vstate st;
 	int insn_idx;
 	int prev_insn_idx;
+	u32 bytes;		/* vstate_bytes(&st), for the accounting */
 	struct stack_elem *next;
 };
 
@@ -258,9 +300,19 @@ struct vstate *vstate_alloc(void);
 void vstate_free(struct vstate *st);
 int vstate_copy(struct vstate *dst, const struct vstate *src);
 void vstate_clear(struct vstate *st);
+size_t vstate_bytes(const struct vstate *st);
+void vstate_cache_drain(void);
 int grow_stack(struct func_state *f, int size);
 bool states_equal(struct verifier_env *env, const struct vstate *old, const struct vstate *cur,
 		  bool exact);
+bool slot_has_zero(const struct stack_slot *s);
+void mark_stack_read(struct verifier_env *env, const struct func_state *f, int spi_lo,
+		     int spi_hi);
+void mark_stack_written(struct verifier_env *env, struct func_state *f, int spi);
+void mark_regs_read(struct verifier_env *env, u16 regs);
+void mark_regs_written(struct verifier_env *env, u32 frame, u16 regs);
+void propagate_liveness(struct verifier_env *env, const struct vstate *old);
+void liveness_checkpoint(struct vstate *cur, struct vstate *copy);
 bool regsafe(struct verifier_env *env, const struct bpf_reg *rold, const struct bpf_reg *rcur,
 	     u32 *idmap, int idn, bool exact);
 struct func_state *cur_func(struct verifier_env *env);
@@ -273,6 +325,7 @@ static inline struct bpf_reg *cur_regs(struct verifier_env *env)
 int check_subprogs(struct verifier_env *env);
 int check_cfg(struct verifier_env *env);
 void compute_liveness(struct verifier_env *env);
+void insn_use_def(struct verifier_env *env, const struct bpf_insn *insn, u16 *use, u16 *def);
 int find_subprog(struct verifier_env *env, int off);
 
 /* ---- check_mem.c ---- */
@@ -281,12 +334,16 @@ int check_atomic(struct verifier_env *env, int insn_idx);
 int check_ld_abs(struct verifier_env *env, const struct bpf_insn *insn);
 int check_helper_mem_access(struct verifier_env *env, int regno, int access_size,
 			    bool zero_size_allowed, bool write);
+int check_helper_mem_write_range(struct verifier_env *env, int regno, int min_size,
+				 int max_size, bool zero_size_allowed);
 int check_stack_range_init(struct verifier_env *env, int regno, int off, int access_size,
 			   bool write);
 bool is_pointer_value(struct verifier_env *env, int regno);
 int check_reg_arg_read(struct verifier_env *env, u32 regno);
 void mark_reg_write(struct verifier_env *env, u32 regno);
 bool type_is_pkt_pointer(u8 t);
+bool stack_key_is_zero(struct verifier_env *env, const struct bpf_reg *reg, u32 size,
+		       u64 *slots);
 
 /* ---- check_alu.c ---- */
 int check_alu_op(struct verifier_env *env, const struct bpf_insn *insn);
@@ -307,6 +364,7 @@ int release_reference(struct verifier_env *env, u32 ref_obj_id);
 int hist_append(struct vstate *st, u32 entry);
 u32 hist_entry(struct verifier_env *env);
 void mark_precise_reg(struct verifier_env *env, u32 regno);
+void mark_precise_slots(struct verifier_env *env, u32 frameno, u64 slots);
 void propagate_precision(struct verifier_env *env, const struct vstate *old);
 
 /* ---- verifier.c ---- */

@@ -79,6 +79,8 @@ static int backtrack_insn(struct verifier_env *env, u32 e, struct bt *bt)
 		if (!(bt->regs & d))
 			return 0;
 		bt->regs &= ~d;
+		if (e & HIST_LOAD_UNKNOWN)
+			return 0;	/* the memory's contents did not bound it */
 		if (e & HIST_STACK_PTR)
 			return -1;
 		if (insn->src_reg == BPF_REG_FP) {
@@ -151,25 +153,27 @@ static int backtrack_insn(struct verifier_env *env, u32 e, struct bt *bt)
 static void mark_in_state(struct vstate *st, u32 frame, struct bt *bt)
 {
 	struct func_state *f = st->frame[frame];
+	u64 left;
 	int i;
 
-	for (i = 0; i < MAX_BPF_REG; i++) {
-		if (!(bt->regs & (1u << i)))
-			continue;
+	for (left = bt->regs; left; left &= left - 1) {
+		i = __builtin_ctzll(left);
 		/* already precise: its own past was marked then; stop here */
 		if (f->regs[i].type == SCALAR_VALUE && !f->regs[i].precise)
 			f->regs[i].precise = true;
 		else
 			bt->regs &= ~(1u << i);
 	}
-	for (i = 0; i < 64; i++) {
+	for (left = bt->slots; left; left &= left - 1) {
 		struct stack_slot *sl;
 
-		if (!(bt->slots & (1ULL << i)))
-			continue;
+		i = __builtin_ctzll(left);
 		sl = i < f->allocated_stack / BPF_REG_SIZE ? &f->stack[i] : NULL;
-		if (sl && sl->slot_type[BPF_REG_SIZE - 1] == STACK_SPILL &&
-		    sl->spilled_ptr.type == SCALAR_VALUE && !sl->spilled_ptr.precise)
+		/* a spilled scalar, or zero bytes (precise = their zero
+		 * value mattered); anything else is compared exactly anyway */
+		if (sl && ((sl->slot_type[BPF_REG_SIZE - 1] == STACK_SPILL &&
+			    sl->spilled_ptr.type == SCALAR_VALUE) || slot_has_zero(sl)) &&
+		    !sl->spilled_ptr.precise)
 			sl->spilled_ptr.precise = true;
 		else
 			bt->slots &= ~(1ULL << i);
@@ -237,6 +241,24 @@ void mark_precise_reg(struct verifier_env *env, u32 regno)
 	reg->precise = true;
 }
 
+/*
+ * The contents of the 8-byte stack slots @slots (bitmask) of frame @frameno
+ * matter from here on (e.g. a map key known to be zero). Another frame than
+ * the current one is not modelled: every ancestor becomes all-precise.
+ */
+void mark_precise_slots(struct verifier_env *env, u32 frameno, u64 slots)
+{
+	struct bt bt = { .slots = slots };
+
+	if (!slots)
+		return;
+	if (frameno != env->cur->curframe) {
+		mark_all_precise(env);
+		return;
+	}
+	backtrack(env, bt);
+}
+
 /* cur was pruned against @old: what old relied on, cur's past must provide. */
 void propagate_precision(struct verifier_env *env, const struct vstate *old)
 {
@@ -244,18 +266,23 @@ void propagate_precision(struct verifier_env *env, const struct vstate *old)
 	struct bt bt = { 0 };
 	int i;
 
-	if (old->all_precise || old->curframe) {
+	/*
+	 * An all-precise old compared every scalar: cur's past must then
+	 * keep every one of them, as if each were marked precise in old.
+	 */
+	if (old->curframe) {
 		mark_all_precise(env);
 		return;
 	}
 	f = old->frame[0];
 	for (i = 0; i < MAX_BPF_REG; i++)
-		if (f->regs[i].type == SCALAR_VALUE && f->regs[i].precise &&
+		if (f->regs[i].type == SCALAR_VALUE && (f->regs[i].precise || old->all_precise) &&
 		    cur_regs(env)[i].type == SCALAR_VALUE)
 			bt.regs |= 1u << i;
 	for (i = 0; i < f->allocated_stack / BPF_REG_SIZE && i < 64; i++)
-		if (f->stack[i].slot_type[BPF_REG_SIZE - 1] == STACK_SPILL &&
-		    f->stack[i].spilled_ptr.type == SCALAR_VALUE && f->stack[i].spilled_ptr.precise)
+		if (((f->stack[i].slot_type[BPF_REG_SIZE - 1] == STACK_SPILL &&
+		      f->stack[i].spilled_ptr.type == SCALAR_VALUE) || slot_has_zero(&f->stack[i])) &&
+		    (f->stack[i].spilled_ptr.precise || old->all_precise))
 			bt.slots |= 1ULL << i;
 	backtrack(env, bt);
 }

@@ -59,6 +59,11 @@ static bool base_helper(u32 id)
 	case BPF_FUNC_probe_read_kernel_str:
 	case BPF_FUNC_get_current_task:
 	case BPF_FUNC_get_current_task_btf:
+	/* in the kernel's base set for CAP_BPF / CAP_PERFMON (root profile) */
+	case BPF_FUNC_map_lookup_percpu_elem:
+	case BPF_FUNC_get_current_pid_tgid:
+	case BPF_FUNC_get_current_uid_gid:
+	case BPF_FUNC_get_current_comm:
 		return true;
 	}
 	return false;
@@ -166,7 +171,6 @@ static bool tracing_helper(u32 id)
 	case BPF_FUNC_get_stackid:
 	case BPF_FUNC_get_stack:
 	case BPF_FUNC_send_signal:
-	case BPF_FUNC_probe_write_user:
 	case BPF_FUNC_current_task_under_cgroup:
 	case BPF_FUNC_get_ns_current_pid_tgid:
 	case BPF_FUNC_get_func_ip:
@@ -174,6 +178,16 @@ static bool tracing_helper(u32 id)
 		return true;
 	case BPF_FUNC_perf_prog_read_value:
 		return false;	/* perf_event programs only: see perf_event_helper */
+	case BPF_FUNC_ktime_get_coarse_ns:
+		/* the kernel withholds it from tracing programs, which may run
+		 * in NMI context where its seqcount read could spin forever */
+		return false;
+	case BPF_FUNC_probe_write_user:
+		/* Writes another process's memory: the kernel withholds it
+		 * under lockdown (as on the reference machine: "program of
+		 * this type cannot use helper"), and this runtime has no such
+		 * memory to write. */
+		return false;
 	}
 	return base_helper(id);
 }
@@ -212,6 +226,12 @@ static bool skb_read_ok(int off, int size, struct ctx_access_info *info)
 	return narrow_ok(off % 4, size, 4);
 }
 
+/* cb[] takes writes of any size, aligned (the kernel's bpf_skb_is_valid_access) */
+static bool cb_write_ok(int off, int size)
+{
+	return IN_FIELD(off, size, struct __sk_buff, cb) && !(off % size);
+}
+
 static bool sk_filter_access(int off, int size, bool write, u32 attach,
 			     struct ctx_access_info *info)
 {
@@ -227,7 +247,7 @@ static bool sk_filter_access(int off, int size, bool write, u32 attach,
 	     off < (int)offsetofend(struct __sk_buff, local_port)))
 		return false;
 	if (write)
-		return IN_FIELD(off, size, struct __sk_buff, cb) && size == 4 && !(off % 4);
+		return cb_write_ok(off, size);
 	return skb_read_ok(off, size, info);
 }
 
@@ -243,6 +263,8 @@ static bool tc_access(int off, int size, bool write, u32 attach, struct ctx_acce
 			return false;
 		if (IN_FIELD(off, size, struct __sk_buff, tstamp))
 			return size == 8;
+		if (cb_write_ok(off, size))
+			return true;
 		return size == 4 &&
 		       (IN_FIELD(off, size, struct __sk_buff, mark) ||
 			IN_FIELD(off, size, struct __sk_buff, tc_index) ||
@@ -266,9 +288,9 @@ static bool cg_skb_access(int off, int size, bool write, u32 attach,
 	if (write) {
 		if (off % size)
 			return false;
-		return size == 4 && (IN_FIELD(off, size, struct __sk_buff, mark) ||
-				     IN_FIELD(off, size, struct __sk_buff, priority) ||
-				     IN_FIELD(off, size, struct __sk_buff, cb));
+		return cb_write_ok(off, size) ||
+		       (size == 4 && (IN_FIELD(off, size, struct __sk_buff, mark) ||
+				      IN_FIELD(off, size, struct __sk_buff, priority)));
 	}
 	return skb_read_ok(off, size, info);
 }

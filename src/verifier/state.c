@@ -17,12 +17,58 @@ struct vstate *vstate_alloc(void)
 	return calloc(1, sizeof(struct vstate));
 }
 
+/*
+ * Frames and their stacks are too large for malloc's fast per-thread bins
+ * and are made and dropped with every branch: keep a few freed ones for
+ * reuse, per thread (stacks by their number of slots), until the
+ * verification ends (vstate_cache_drain).
+ */
+#define FRAME_CACHE 64
+#define STACK_CACHE 4
+#define STACK_SLOTS (MAX_BPF_STACK / BPF_REG_SIZE)
+static __thread struct func_state *frame_cache[FRAME_CACHE];
+static __thread int frame_cached;
+static __thread struct stack_slot *stack_cache[STACK_SLOTS + 1][STACK_CACHE];
+static __thread u8 stack_cached[STACK_SLOTS + 1];
+
+static struct func_state *func_alloc(void)
+{
+	return frame_cached ? frame_cache[--frame_cached] : malloc(sizeof(struct func_state));
+}
+
+static struct stack_slot *stack_alloc(int slots)
+{
+	if (slots <= STACK_SLOTS && stack_cached[slots])
+		return stack_cache[slots][--stack_cached[slots]];
+	return malloc(slots * sizeof(struct stack_slot));
+}
+
 static void func_free(struct func_state *f)
 {
+	int slots;
+
 	if (!f)
 		return;
-	free(f->stack);
-	free(f);
+	slots = f->allocated_stack / BPF_REG_SIZE;
+	if (f->stack && slots <= STACK_SLOTS && stack_cached[slots] < STACK_CACHE)
+		stack_cache[slots][stack_cached[slots]++] = f->stack;
+	else
+		free(f->stack);
+	if (frame_cached < FRAME_CACHE)
+		frame_cache[frame_cached++] = f;
+	else
+		free(f);
+}
+
+void vstate_cache_drain(void)
+{
+	int i;
+
+	while (frame_cached)
+		free(frame_cache[--frame_cached]);
+	for (i = 0; i <= STACK_SLOTS; i++)
+		while (stack_cached[i])
+			free(stack_cache[i][--stack_cached[i]]);
 }
 
 void vstate_clear(struct vstate *st)
@@ -51,7 +97,7 @@ void vstate_free(struct vstate *st)
 
 static struct func_state *func_copy(const struct func_state *src)
 {
-	struct func_state *f = malloc(sizeof(*f));
+	struct func_state *f = func_alloc();
 
 	if (!f)
 		return NULL;
@@ -60,7 +106,7 @@ static struct func_state *func_copy(const struct func_state *src)
 	if (src->allocated_stack) {
 		size_t n = src->allocated_stack / BPF_REG_SIZE * sizeof(struct stack_slot);
 
-		f->stack = malloc(n);
+		f->stack = stack_alloc(src->allocated_stack / BPF_REG_SIZE);
 		if (!f->stack) {
 			free(f);
 			return NULL;
@@ -104,7 +150,22 @@ int vstate_copy(struct vstate *dst, const struct vstate *src)
 	dst->branches = src->branches;
 	dst->first_insn_processed = src->first_insn_processed;
 	dst->loop_entry_jmps = src->loop_entry_jmps;
+	dst->seg_min_frame = src->seg_min_frame;
 	return 0;
+}
+
+/* Heap bytes held by @st (for the verifier's memory statistics and cap). */
+size_t vstate_bytes(const struct vstate *st)
+{
+	size_t n = sizeof(*st) + st->acquired_refs * sizeof(*st->refs) +
+		   st->hist_cap * sizeof(u32);
+	u32 i;
+
+	for (i = 0; i <= st->curframe; i++)
+		if (st->frame[i])
+			n += sizeof(struct func_state) + st->frame[i]->allocated_stack /
+				BPF_REG_SIZE * sizeof(struct stack_slot);
+	return n;
 }
 
 /* Make room for @size bytes of stack (multiple of 8); new slots invalid. */
@@ -129,6 +190,137 @@ int grow_stack(struct func_state *f, int size)
 struct func_state *cur_func(struct verifier_env *env)
 {
 	return env->cur->frame[env->cur->curframe];
+}
+
+/* ---- stack liveness ------------------------------------------------------- */
+
+/* Depth of @f in the current state, -1 if it is not one of its frames. */
+static int frame_index(const struct vstate *st, const struct func_state *f)
+{
+	u32 i;
+
+	for (i = 0; i <= st->curframe; i++)
+		if (st->frame[i] == f)
+			return (int)i;
+	return -1;
+}
+
+/*
+ * The current path reads slot @spi of frame @fi: every checkpoint above it,
+ * up to the one before the slot was last wholly written, must keep the
+ * slot when pruning. Stops early at a checkpoint already marked: the rest
+ * of the chain above it was marked then.
+ */
+static void mark_slot_read(struct verifier_env *env, u32 fi, int spi)
+{
+	const struct vstate *cur = env->cur;
+	u64 bit = 1ULL << spi;
+	struct vstate *st;
+
+	if ((cur->frame[fi]->stack_written & bit) || cur->seg_min_frame < fi)
+		return;
+	for (st = cur->parent; st; st = st->parent) {
+		struct func_state *f = st->frame[fi];
+
+		if (st->curframe < fi || (f->stack_read & bit))
+			return;
+		f->stack_read |= bit;
+		/* the segment that led to st: did it overwrite the slot first,
+		 * or was this frame made inside it? */
+		if ((f->stack_written & bit) || st->seg_min_frame < fi)
+			return;
+	}
+}
+
+/* The same for register @regno of frame @fi. */
+static void mark_reg_read(struct verifier_env *env, u32 fi, int regno)
+{
+	const struct vstate *cur = env->cur;
+	u16 bit = (u16)(1u << regno);
+	struct vstate *st;
+
+	if ((cur->frame[fi]->regs_written & bit) || cur->seg_min_frame < fi)
+		return;
+	for (st = cur->parent; st; st = st->parent) {
+		struct func_state *f = st->frame[fi];
+
+		if (st->curframe < fi || (f->regs_read & bit))
+			return;
+		f->regs_read |= bit;
+		if ((f->regs_written & bit) || st->seg_min_frame < fi)
+			return;
+	}
+}
+
+/* The instruction being checked reads @regs of the current frame. */
+void mark_regs_read(struct verifier_env *env, u16 regs)
+{
+	u32 left = regs & ~env->cur->frame[env->cur->curframe]->regs_written;
+
+	while (left) {
+		mark_reg_read(env, env->cur->curframe, __builtin_ctz(left));
+		left &= left - 1;
+	}
+}
+
+/* ... and overwrites @regs (after its reads). */
+void mark_regs_written(struct verifier_env *env, u32 frame, u16 regs)
+{
+	env->cur->frame[frame]->regs_written |= regs;
+}
+
+/* Slots [spi_lo, spi_hi] of frame @f (a frame of the current state) are read. */
+void mark_stack_read(struct verifier_env *env, const struct func_state *f, int spi_lo,
+		     int spi_hi)
+{
+	int fi = frame_index(env->cur, f), spi;
+
+	if (fi < 0)
+		return;
+	if (spi_lo < 0)
+		spi_lo = 0;
+	for (spi = spi_lo; spi <= spi_hi && spi < 64; spi++)
+		mark_slot_read(env, (u32)fi, spi);
+}
+
+/* Slot @spi of frame @f was wholly overwritten (all 8 bytes, any content). */
+void mark_stack_written(struct verifier_env *env, struct func_state *f, int spi)
+{
+	if (spi >= 0 && spi < 64)
+		f->stack_written |= 1ULL << spi;
+}
+
+/* cur was pruned against @old: what paths below old read, cur's path reads. */
+void propagate_liveness(struct verifier_env *env, const struct vstate *old)
+{
+	u32 i;
+
+	for (i = 0; i <= old->curframe && i <= env->cur->curframe; i++) {
+		/* old still being explored: its marks are not final, keep everything */
+		u64 live = old->branches ? ~0ULL : old->frame[i]->stack_read;
+		u32 regs = old->branches ? (1u << MAX_BPF_REG) - 1 : old->frame[i]->regs_read;
+
+		live &= ~env->cur->frame[i]->stack_written;	/* stop at once */
+		regs &= ~env->cur->frame[i]->regs_written;
+		for (; live; live &= live - 1)
+			mark_slot_read(env, i, __builtin_ctzll(live));
+		for (; regs; regs &= regs - 1)
+			mark_reg_read(env, i, __builtin_ctz(regs));
+	}
+}
+
+/* @copy of cur becomes an explored state; cur starts a new segment below it. */
+void liveness_checkpoint(struct vstate *cur, struct vstate *copy)
+{
+	u32 i;
+
+	for (i = 0; i <= cur->curframe; i++) {
+		copy->frame[i]->stack_read = 0;
+		copy->frame[i]->regs_read = 0;
+		cur->frame[i]->stack_written = 0;
+		cur->frame[i]->regs_written = 0;
+	}
+	cur->seg_min_frame = cur->curframe;
 }
 
 /* ---- containment ---------------------------------------------------------- */
@@ -250,17 +442,38 @@ static bool is_spill(const struct stack_slot *s)
 	return s->slot_type[BPF_REG_SIZE - 1] == STACK_SPILL;
 }
 
+/* Some bytes known zero (not a spill); its spilled_ptr.precise says whether
+ * a path relied on their zero value (see precision.c). */
+bool slot_has_zero(const struct stack_slot *s)
+{
+	int j;
+
+	if (s->slot_type[BPF_REG_SIZE - 1] == STACK_SPILL)
+		return false;
+	for (j = 0; j < BPF_REG_SIZE; j++)
+		if (s->slot_type[j] == STACK_ZERO)
+			return true;
+	return false;
+}
+
+/* @live: slots that matter (paths below old read them); all when exact. */
 static bool stacksafe(struct verifier_env *env, const struct func_state *old,
-		      const struct func_state *cur, struct idmap *m, bool exact)
+		      const struct func_state *cur, struct idmap *m, bool exact, u64 live)
 {
 	int i, j, n = old->allocated_stack / BPF_REG_SIZE;
 	int ncur = cur->allocated_stack / BPF_REG_SIZE;
+	u64 todo = n >= 64 ? ~0ULL : (1ULL << n) - 1;
+	bool zero_as_misc;
 
-	for (i = 0; i < n; i++) {
-		const struct stack_slot *os = &old->stack[i];
-		const struct stack_slot *cs = i < ncur ? &cur->stack[i] : NULL;
+	if (!exact)
+		todo &= live;
+	for (; todo; todo &= todo - 1) {
+		const struct stack_slot *os, *cs;
 		static const struct stack_slot empty;
 
+		i = __builtin_ctzll(todo);
+		os = &old->stack[i];
+		cs = i < ncur ? &cur->stack[i] : NULL;
 		if (!cs)
 			cs = &empty;
 		if (exact) {
@@ -292,11 +505,16 @@ static bool stacksafe(struct verifier_env *env, const struct func_state *old,
 			}
 			return false;
 		}
+		/* zero bytes whose value no path below relied on are as good
+		 * as initialised ones (precise: see mark_in_state) */
+		zero_as_misc = !exact && !os->spilled_ptr.precise && !env->cmp_all_precise;
 		for (j = 0; j < BPF_REG_SIZE; j++) {
 			u8 o = os->slot_type[j], c = cs->slot_type[j];
 
 			if (o == STACK_INVALID)
 				continue;	/* old never relied on this byte */
+			if (o == STACK_ZERO && zero_as_misc)
+				o = STACK_MISC;
 			if (o == c)
 				continue;
 			if (o == STACK_MISC && (c == STACK_ZERO ||
@@ -328,7 +546,8 @@ static bool refsafe(const struct vstate *old, const struct vstate *cur, struct i
 }
 
 static bool func_states_equal(struct verifier_env *env, const struct func_state *old,
-			      const struct func_state *cur, u16 live, struct idmap *m, bool exact)
+			      const struct func_state *cur, u16 live, struct idmap *m, bool exact,
+			      bool complete)
 {
 	int i;
 
@@ -340,13 +559,17 @@ static bool func_states_equal(struct verifier_env *env, const struct func_state 
 		if (!regsafe_idmap(env, &old->regs[i], &cur->regs[i], m, exact))
 			return false;
 	}
-	return stacksafe(env, old, cur, m, exact);
+	return stacksafe(env, old, cur, m, exact, complete ? old->stack_read : ~0ULL);
 }
 
-/* Registers of a caller frame that matter after its call returns. */
-static u16 caller_live(struct verifier_env *env, const struct func_state *f)
+/*
+ * Registers of a caller frame that matter after its call returns; @callee is
+ * the frame it called (its callsite is the call instruction in the caller:
+ * the caller's own callsite is in its caller, or -1 for main).
+ */
+static u16 caller_live(struct verifier_env *env, const struct func_state *callee)
 {
-	int ret = f->callsite + 1;
+	int ret = callee->callsite + 1;
 
 	if (ret < 0 || (u32)ret >= env->insn_cnt)
 		return 0x7c0;
@@ -373,10 +596,14 @@ bool states_equal(struct verifier_env *env, const struct vstate *old, const stru
 
 		if (old->frame[i]->callsite != cur->frame[i]->callsite)
 			return false;
-		live = i == old->curframe ? env->aux[cur->insn_idx].live_in |
-					    (1u << BPF_REG_FP)
-					  : caller_live(env, old->frame[i]);
-		if (!func_states_equal(env, old->frame[i], cur->frame[i], live, &m, exact))
+		/* static liveness, and for a finished old only what its paths
+		 * read (both over-approximate what matters) */
+		live = i == old->curframe ? env->aux[cur->insn_idx].live_in | (1u << BPF_REG_FP)
+					  : caller_live(env, old->frame[i + 1]);
+		if (!exact && !old->branches)
+			live &= old->frame[i]->regs_read;
+		if (!func_states_equal(env, old->frame[i], cur->frame[i], live, &m, exact,
+				       !old->branches))
 			return false;
 	}
 	return refsafe(old, cur, &m);

@@ -25,9 +25,11 @@ struct bpffs_verifier_opts {
 	 */
 	bool unprivileged;
 	/*
-	 * The runtime zeroes the stack before each run. Only then may a
+	 * The runtime zeroes the frames of programs the verifier flags with
+	 * prog->zero_stack (the interpreter and the JIT do). Only then may a
 	 * program read stack bytes it has not written (as the kernel's root
-	 * profile allows); otherwise such reads are rejected.
+	 * profile allows; the bytes read are unknown to the verifier, 0 at run
+	 * time), and the program is flagged; otherwise such reads are rejected.
 	 */
 	bool stack_zeroed;
 	/* Accept calls to kernel helpers this runtime does not provide, using
@@ -45,13 +47,16 @@ struct bpffs_verifier_stats {
 	u32 total_states;
 	u32 peak_states;
 	u32 max_states_per_insn;
-	u64 time_ns;
+	u64 time_ns;		/* wall clock */
+	u64 cpu_ns;		/* CPU time of the verifying thread */
+	u64 peak_state_bytes;	/* explored and pending states at their peak */
 };
 
 /*
  * Verify @prog (type, insns, maps) for @opts (NULL: defaults, root profile,
  * stack not zeroed). Returns 0 when accepted, with prog->stack_depth set to
- * the deepest stack use of any frame (rounded to 8); -EACCES for a program
+ * the deepest stack use of any frame (rounded to 8) and prog->zero_stack
+ * to whether it reads stack it did not write; -EACCES for a program
  * proven unsafe, -EINVAL for malformed bytecode, -E2BIG when a limit is hit,
  * -ENOMEM. One line naming the instruction, register and reason goes to
  * @log, then "processed N insns (limit 1000000) max_states_per_insn M

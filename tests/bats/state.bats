@@ -243,3 +243,64 @@ crash_daemon_after_window() {
 	sleep 0.3	# > FLUSH_MS plus one flush
 	crash_daemon
 }
+
+# last_restore: the daemon log's latest "restored N objects ..." line
+last_restore() {
+	grep "restored [0-9]* objects" "$LOG" | tail -1
+}
+
+@test "cp and rm are on disk when they return: a kill -9 right after keeps them" {
+	local slow=60000	# no flusher pass during the test: only cp and rm write
+	FLUSH_MS=$slow start_daemon
+	cp "$EX/packet_counter.bpf.o" "$MNT/progs/"
+	cp "$EX/sampler.bpf.o" "$MNT/progs/renamed.o"
+	crash_daemon
+	cmp "$EX/packet_counter.bpf.o" "$STATE/objects/packet_counter.bpf.o"
+	[ -f "$STATE/maps/pkt_count.map" ]
+	FLUSH_MS=$slow start_daemon
+	run -0 last_restore
+	assert_output --partial "restored 2 objects (0 failed), 2 maps (0 failed)"
+	run -0 ls "$MNT/progs"
+	assert_line packet_counter.bpf.o
+	assert_line count_packets
+	assert_line renamed.o
+	[ -d "$MNT/maps/pkt_count" ] && [ -d "$MNT/maps/samples" ]
+	# unload, and load another object under the same file name
+	rm "$MNT/progs/packet_counter.bpf.o"
+	rm "$MNT/progs/renamed.o"
+	cp "$EX/tail_dispatch.bpf.o" "$MNT/progs/renamed.o"
+	crash_daemon
+	[ ! -e "$STATE/objects/packet_counter.bpf.o" ]
+	[ ! -e "$STATE/maps/pkt_count.map" ]
+	cmp "$EX/tail_dispatch.bpf.o" "$STATE/objects/renamed.o"
+	FLUSH_MS=$slow start_daemon
+	run -0 last_restore
+	assert_output --partial "restored 1 objects (0 failed)"
+	run -0 ls -A "$MNT/progs"
+	refute_line packet_counter.bpf.o
+	refute_line count_packets
+	assert_line renamed.o
+	assert_line handle_udp
+	[ ! -e "$MNT/maps/pkt_count" ] && [ ! -e "$MNT/maps/samples" ]
+	run -0 ls -A "$STATE/failed"
+	assert_output ""
+}
+
+@test "a map removed by rmdir does not come back to clash with an object loaded after it" {
+	start_daemon
+	mkdir "$MNT/maps/pkt_count"
+	echo 'type=hash key=u32 value=u32 max_entries=4' >"$MNT/maps/pkt_count/.info"
+	echo 5 >"$MNT/maps/pkt_count/1"
+	stop_daemon	# DIR/maps/pkt_count.map: a map made by mkdir, re-created first on start
+	FLUSH_MS=60000 start_daemon
+	rm "$MNT/maps/pkt_count/1"
+	rmdir "$MNT/maps/pkt_count"
+	cp "$EX/packet_counter.bpf.o" "$MNT/progs/"	# its own map pkt_count replaces the file
+	crash_daemon
+	start_daemon
+	run -0 last_restore
+	assert_output --partial "restored 1 objects (0 failed), 1 maps (0 failed)"
+	run -0 ls "$MNT/progs"
+	assert_line count_packets
+	run -0 grep -x "entries: 0" "$MNT/maps/pkt_count/.info"
+}

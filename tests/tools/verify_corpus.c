@@ -7,11 +7,18 @@
  * rejection, and a tally (programs, objects agreeing, time, processed
  * instructions). Maps are described to the verifier from the object's map
  * definitions only (no map is created). Options:
- *   -z   the runtime zeroes the stack (uninitialised stack reads allowed)
+ *   -Z   verify as if the runtime did not zero stacks (uninitialised stack
+ *        reads rejected); by default, as the loader does, such reads are
+ *        allowed and the program flagged for zeroing (-z: the same)
  *   -v   print the whole log of rejected programs
  *   -f S only objects whose path contains S
  *   -t P full trace of the program named P
  *   -p   no precision tracking (every scalar compared when pruning)
+ *   -s   one "STAT" line per program: object, name, verdict, processed
+ *        insns, time (ms), total and peak states, program type
+ *   -k   also load every program into the running kernel (root) and list
+ *        each program whose verdict differs from ours, with both reasons
+ *   -K   as -k, printing the kernel's whole log of each disagreement
  */
 #include <dirent.h>
 #include <errno.h>
@@ -27,6 +34,7 @@
 #include "core/object.h"
 #include "maps/maps.h"
 #include "verifier/verifier.h"
+#include "corpus_kernel.h"
 
 struct inv_row {
 	char path[512];
@@ -36,8 +44,11 @@ struct inv_row {
 
 static struct inv_row *inv;
 static int inv_cnt;
-static bool zeroed, verbose_log, all_precise;
+static bool zeroed = true, verbose_log, all_precise, per_prog, kmode, kmode_log;
 static const char *filter, *trace_prog;
+/* the object's frozen .rodata maps, created for real (their bytes are known
+ * constants to the verifier, as in the load pipeline); NULL elsewhere */
+static struct bpffs_map **rodata_maps;
 
 static void trim(char *s)
 {
@@ -131,9 +142,12 @@ static const struct inv_row *inv_find(const char *rel)
 }
 
 struct totals {
-	int objs, objs_agree, objs_differ, objs_unopened, objs_untyped;
+	int objs, objs_agree, objs_differ, objs_unopened, objs_untyped, objs_loaderr;
 	int progs, accepted, rejected, unsupported;
 	int kernel_accepted;
+	int k_progs, k_agree, k_we_accept_only, k_we_reject_only, k_loaderr;
+	int k_objs, k_objs_agree;	/* objects with every program typed */
+	int zero_stack;			/* accepted, reading stack they did not write */
 	u64 time_ns, max_ns;
 	char max_prog[1024];
 	u64 processed, max_processed;
@@ -178,7 +192,8 @@ static int verify_prog(const struct bpffs_object *obj, u32 pi, u32 type, struct 
 
 	memset(&prog, 0, sizeof(prog));
 	for (i = 0; i < op->map_cnt; i++)
-		mp[i] = &fake[op->map_idx[i]];
+		mp[i] = rodata_maps[op->map_idx[i]] ? rodata_maps[op->map_idx[i]]
+						     : &fake[op->map_idx[i]];
 	prog.type = type;
 	prog.expected_attach_type = op->expected_attach_type;
 	prog.insns = op->insns;
@@ -200,11 +215,103 @@ static int verify_prog(const struct bpffs_object *obj, u32 pi, u32 type, struct 
 	}
 	if (err)
 		snprintf(why, whysz, "%s", first_error(bpffs_vlog_text(&log)));
+	else
+		tot.zero_stack += prog.zero_stack;
+	if (per_prog)
+		printf("STAT %s %s %s %u %.3f %u %u %u\n", rel, op->name, err ? "rejected" : "accepted",
+		       st.insn_processed, st.time_ns / 1e6, st.total_states, st.peak_states, type);
 	if ((err && verbose_log) || tr)
 		printf("%s\n", bpffs_vlog_text(&log));
 	bpffs_vlog_free(&log);
 	free(mp);
 	return err;
+}
+
+/* A frozen global-data map as the loader makes it (filled, then frozen), or NULL. */
+static struct bpffs_map *rodata_create(const struct bpffs_obj_map *m)
+{
+	struct bpffs_map *map;
+	u32 zero = 0;
+
+	if (m->kind != BPFFS_OBJ_MAP_DATA || !m->frozen || bpffs_map_create(&m->attr, NULL, &map))
+		return NULL;
+	if ((m->init_data && bpffs_map_update_elem(map, &zero, m->init_data, BPF_ANY)) ||
+	    bpffs_map_freeze(map)) {
+		bpffs_map_put(map);
+		return NULL;
+	}
+	map->frozen = true;	/* as load.c: read-only to programs too */
+	return map;
+}
+
+/*
+ * Would the loader create the object's maps? -EINVAL (with the reason in
+ * @why) for a definition it refuses, as the kernel does (e.g. an array with
+ * an 8-byte key): none of the object's programs is then loaded. Sizes are
+ * capped so that checking allocates little; a ring buffer keeps its size.
+ */
+static int maps_creatable(const struct bpffs_object *obj, char *why, size_t whysz)
+{
+	struct bpffs_map **m = calloc(obj->map_cnt + 1, sizeof(*m));
+	char lbuf[512] = "";
+	struct bpffs_vlog log = { .level = 1, .buf = lbuf, .size = sizeof(lbuf) };
+	int err = 0;
+	u32 i;
+
+	for (i = 0; i < obj->map_cnt && !err; i++) {
+		struct bpffs_map_attr a = obj->maps[i].attr;
+
+		if (obj->maps[i].kind == BPFFS_OBJ_MAP_INNER && a.inner_map_idx == (u32)-1 &&
+		    a.max_entries == 0)
+			continue;
+		if (a.map_type != BPF_MAP_TYPE_RINGBUF && a.max_entries > 64)
+			a.max_entries = 64;
+		if (a.inner_map_idx < i)
+			a.inner_map = m[a.inner_map_idx];
+		err = bpffs_map_create(&a, &log, &m[i]);
+		if (err != -EINVAL)
+			err = 0;	/* types the runtime lacks are another matter */
+	}
+	if (err)
+		snprintf(why, whysz, "%.*s", (int)strcspn(lbuf, "\n"), lbuf);
+	for (i = 0; i < obj->map_cnt; i++)
+		if (m[i])
+			bpffs_map_put(m[i]);
+	free(m);
+	return err;
+}
+
+/* -k: our verdict on one program against the running kernel's. */
+/* Returns true when the kernel's verdict is ours. */
+static bool kernel_compare(const struct bpffs_object *obj, const struct kobj *ko, u32 pi, u32 type,
+			   const char *rel, int our_err, const char *our_why)
+{
+	char kwhy[600];
+	int kv = kernel_verdict(obj, ko, pi, type, kwhy, sizeof(kwhy), kmode_log);
+
+	tot.k_progs++;
+	if (kv == KVERDICT_LOADERR) {
+		tot.k_loaderr++;
+		printf("  KERNEL-LOADERR %s:%s: %s\n", rel, obj->progs[pi].name, kwhy);
+		return false;
+	}
+	if (per_prog)
+		printf("KSTAT %s %s %s %s\n", rel, obj->progs[pi].name,
+		       kv == KVERDICT_ACCEPT ? "accepted" : "rejected", kwhy);
+	if ((kv == KVERDICT_ACCEPT) == !our_err) {
+		tot.k_agree++;
+		return true;
+	}
+	if (!our_err)
+		tot.k_we_accept_only++;
+	else
+		tot.k_we_reject_only++;
+	printf("  KDIFF %s:%s: ours %s, kernel %s\n", rel, obj->progs[pi].name,
+	       our_err ? "REJECT" : "accept", kv == KVERDICT_ACCEPT ? "accept" : "REJECT");
+	if (our_err)
+		printf("      ours:   %s\n", our_why);
+	printf("      kernel: %s\n", kwhy);
+	return false;
 }
 
 static void do_object(const char *path, const char *rel)
@@ -214,7 +321,8 @@ static void do_object(const char *path, const char *rel)
 	struct bpffs_object *obj = NULL;
 	struct bpffs_map *fake;
 	u32 def = row ? row_type(row) : 0, i;
-	int acc = 0, rej = 0, uns = 0, err;
+	struct kobj ko = { 0 };
+	int acc = 0, rej = 0, uns = 0, err, kdiff = 0;
 	char why[64][600];
 	int nwhy = 0;
 
@@ -227,6 +335,18 @@ static void do_object(const char *path, const char *rel)
 		tot.objs_unopened++;
 		printf("%-55s  not opened (%s); kernel %d/%d/%d\n", rel, strerror(-err),
 		       row ? row->ka : -1, row ? row->kr : -1, row ? row->ke : -1);
+		return;
+	}
+	if (maps_creatable(obj, why[0], sizeof(why[0]))) {
+		bool agree = row && row->ka == 0 && row->kr == 0;
+
+		tot.objs_loaderr++;
+		tot.objs_agree += agree;
+		tot.objs_differ += row && !agree;
+		printf("%-55s ours: load error (%s)  kernel %d/%d/%d  %s\n", rel, why[0],
+		       row ? row->ka : -1, row ? row->kr : -1, row ? row->ke : -1,
+		       agree ? "AGREE" : "DIFFER");
+		bpffs_object_free(obj);
 		return;
 	}
 	fake = calloc(obj->map_cnt + 1, sizeof(*fake));
@@ -248,6 +368,11 @@ static void do_object(const char *path, const char *rel)
 		if (in < obj->map_cnt)
 			fake[i].inner_map_meta = &fake[in];
 	}
+	rodata_maps = calloc(obj->map_cnt + 1, sizeof(*rodata_maps));
+	for (i = 0; i < obj->map_cnt; i++)
+		rodata_maps[i] = rodata_create(&obj->maps[i]);
+	if (kmode)
+		kobj_open(&ko, obj, path);
 	for (i = 0; i < obj->prog_cnt; i++) {
 		u32 type = obj->progs[i].type ? obj->progs[i].type : def;
 		char w[520];
@@ -259,6 +384,8 @@ static void do_object(const char *path, const char *rel)
 			continue;
 		}
 		err = verify_prog(obj, i, type, fake, rel, w, sizeof(w));
+		if (kmode)
+			kdiff += !kernel_compare(obj, &ko, i, type, rel, err, w);
 		if (err) {
 			rej++;
 			tot.rejected++;
@@ -288,6 +415,17 @@ static void do_object(const char *path, const char *rel)
 			for (int k = 0; k < nwhy; k++)
 				printf("    %s\n", why[k]);
 	}
+	if (kmode) {
+		kobj_close(&ko);
+		if (!uns) {
+			tot.k_objs++;
+			tot.k_objs_agree += !kdiff;
+		}
+	}
+	for (i = 0; i < obj->map_cnt; i++)
+		if (rodata_maps[i])
+			bpffs_map_put(rodata_maps[i]);
+	free(rodata_maps);
 	free(fake);
 	bpffs_object_free(obj);
 }
@@ -328,13 +466,19 @@ int main(int argc, char **argv)
 	struct rusage ru;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "zvpf:t:")) != -1) {
+	while ((opt = getopt(argc, argv, "zZvpskKf:t:")) != -1) {
+		if (opt == 'k' || opt == 'K') {
+			kmode = true;
+			kmode_log = opt == 'K';
+		}
 		if (opt == 't')
 			trace_prog = optarg;
 		else if (opt == 'p')
 			all_precise = true;
-		else if (opt == 'z')
-			zeroed = true;
+		else if (opt == 's')
+			per_prog = true;
+		else if (opt == 'z' || opt == 'Z')
+			zeroed = opt == 'z';
 		else if (opt == 'v')
 			verbose_log = true;
 		else if (opt == 'f')
@@ -349,11 +493,21 @@ int main(int argc, char **argv)
 	}
 	walk(dir, "");
 	getrusage(RUSAGE_SELF, &ru);
+	if (kmode)
+		printf("\nkernel, program by program: %d compared, %d agree, %d accepted only by us, %d rejected only by us, %d could not be loaded\n",
+		       tot.k_progs, tot.k_agree, tot.k_we_accept_only, tot.k_we_reject_only,
+		       tot.k_loaderr);
+	if (kmode)
+		printf("kernel, object by object (every program of a described type): %d compared, %d agree on every program\n",
+		       tot.k_objs, tot.k_objs_agree);
 	printf("\nprograms: %d verified: %d accepted, %d rejected; %d of an undescribed type\n",
 	       tot.progs, tot.accepted, tot.rejected, tot.unsupported);
+	printf("accepted programs reading stack they did not write (zeroed at run time): %d\n",
+	       tot.zero_stack);
 	printf("kernel accepted (same objects): %d\n", tot.kernel_accepted);
-	printf("objects: %d; agree with the kernel's accept count: %d; differ: %d; not comparable: %d; not opened: %d\n",
-	       tot.objs, tot.objs_agree, tot.objs_differ, tot.objs_untyped, tot.objs_unopened);
+	printf("objects: %d; agree with the kernel's accept count: %d; differ: %d; not comparable: %d; not opened: %d; maps refused (load error): %d\n",
+	       tot.objs, tot.objs_agree, tot.objs_differ, tot.objs_untyped, tot.objs_unopened,
+	       tot.objs_loaderr);
 	printf("verification time: total %.1f ms, max %.2f ms (%s)\n", tot.time_ns / 1e6,
 	       tot.max_ns / 1e6, tot.max_prog);
 	printf("processed insns: total %llu, max %llu; peak RSS %ld KiB; stack %s\n",

@@ -17,6 +17,8 @@
 
 static int harness_n, harness_failed_tests, harness_cur_failed;
 static const char *harness_cur_name;
+/* The current test's name, copied: callers may pass a buffer they reuse. */
+static char harness_name_buf[256];
 
 static inline void harness_end_test(void)
 {
@@ -34,7 +36,8 @@ static inline int harness_begin_test(const char *name)
 {
 	harness_end_test();
 	harness_n++;
-	harness_cur_name = name;
+	snprintf(harness_name_buf, sizeof(harness_name_buf), "%s", name);
+	harness_cur_name = harness_name_buf;
 	harness_cur_failed = 0;
 	return 1;
 }

@@ -419,6 +419,14 @@ static void test_lru(void)
 		CHECK(p->ops->lookup(p, &k) == NULL);
 		bpffs_map_put(p);
 	}
+	TEST("LRU percpu hash takes BPF_F_NO_COMMON_LRU, as the kernel does (Cilium)") {
+		struct bpffs_map *p = mk(BPF_MAP_TYPE_LRU_PERCPU_HASH, 4, 8, 2, BPF_F_NO_COMMON_LRU);
+
+		CHECK(p != NULL);
+		if (p)
+			bpffs_map_put(p);
+		CHECK_EQ(mk_err(BPF_MAP_TYPE_PERCPU_HASH, 4, 8, 2, BPF_F_NO_COMMON_LRU), -EINVAL);
+	}
 }
 
 static void test_iteration(void)

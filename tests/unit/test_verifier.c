@@ -31,9 +31,29 @@ static u32 case_len(const struct vcase *c)
 	return n;
 }
 
+/* A one-entry array holding m->data, frozen: the loader's .rodata. */
+static struct bpffs_map *frozen_map(const struct vc_map *m)
+{
+	struct bpffs_map_attr a = { .map_type = m->type, .key_size = m->key_size,
+				    .value_size = m->value_size, .max_entries = m->max_entries,
+				    .map_flags = m->flags, .inner_map_idx = (u32)-1 };
+	struct bpffs_map *map;
+	u8 val[256] = { 0 };
+	u32 zero = 0;
+
+	memcpy(val, m->data, sizeof(m->data));
+	if (m->value_size > sizeof(val) || bpffs_map_create(&a, NULL, &map))
+		return NULL;
+	if (bpffs_map_update_elem(map, &zero, val, BPF_ANY) || bpffs_map_freeze(map)) {
+		bpffs_map_put(map);
+		return NULL;
+	}
+	return map;
+}
+
 static int run_ours(const struct vcase *c, struct bpffs_vlog *log, u32 *stack_depth)
 {
-	struct bpffs_map maps[VC_MAX_MAPS], *mp[VC_MAX_MAPS];
+	struct bpffs_map maps[VC_MAX_MAPS], *mp[VC_MAX_MAPS], *real[VC_MAX_MAPS] = { 0 };
 	struct bpf_insn insns[VC_MAX_INSNS];
 	struct bpffs_prog prog;
 	struct bpffs_verifier_opts opts = { .stack_zeroed = c->stack_zeroed,
@@ -49,6 +69,12 @@ static int run_ours(const struct vcase *c, struct bpffs_vlog *log, u32 *stack_de
 		maps[i].max_entries = c->maps[i].max_entries;
 		maps[i].map_flags = c->maps[i].flags;
 		mp[i] = &maps[i];
+		if (c->maps[i].frozen) {
+			real[i] = frozen_map(&c->maps[i]);
+			if (!real[i])
+				return -ENOMEM;
+			mp[i] = real[i];
+		}
 	}
 	memcpy(insns, c->insns, sizeof(insns));
 	prog.type = c->prog_type;
@@ -59,6 +85,9 @@ static int run_ours(const struct vcase *c, struct bpffs_vlog *log, u32 *stack_de
 		prog.map_cnt = i + 1;
 	err = bpffs_verify(&prog, &opts, log);
 	*stack_depth = prog.stack_depth;
+	for (i = 0; i < VC_MAX_MAPS; i++)
+		if (real[i])
+			bpffs_map_put(real[i]);
 	return err;
 }
 
@@ -104,6 +133,7 @@ static bool kernel_available(void)
 static int kernel_map_create(const struct vc_map *m)
 {
 	union bpf_attr a;
+	int fd;
 
 	memset(&a, 0, sizeof(a));
 	a.map_type = m->type;
@@ -111,7 +141,28 @@ static int kernel_map_create(const struct vc_map *m)
 	a.value_size = m->value_size;
 	a.max_entries = m->max_entries;
 	a.map_flags = m->flags;
-	return (int)sys_bpf(BPF_MAP_CREATE, &a);
+	fd = (int)sys_bpf(BPF_MAP_CREATE, &a);
+	if (fd >= 0 && m->frozen) {
+		u8 val[256] = { 0 };
+		u32 zero = 0;
+
+		memcpy(val, m->data, sizeof(m->data));
+		memset(&a, 0, sizeof(a));
+		a.map_fd = (u32)fd;
+		a.key = (u64)(uintptr_t)&zero;
+		a.value = (u64)(uintptr_t)val;
+		if (sys_bpf(BPF_MAP_UPDATE_ELEM, &a)) {
+			close(fd);
+			return -1;
+		}
+		memset(&a, 0, sizeof(a));
+		a.map_fd = (u32)fd;
+		if (sys_bpf(BPF_MAP_FREEZE, &a)) {
+			close(fd);
+			return -1;
+		}
+	}
+	return fd;
 }
 
 /* Returns 1 accepted, 0 rejected, -1 could not run (maps). */
@@ -145,6 +196,60 @@ out:
 		if (fds[i] >= 0)
 			close(fds[i]);
 	return ret;
+}
+
+/*
+ * Helper availability: for each program type we describe and each helper
+ * this runtime provides, may a program call it (r1-r5 = 0)? "Available"
+ * means the verifier did not refuse the call as such (it may still reject
+ * the zero arguments). Returns a mask: 1 ours, 2 the kernel's.
+ */
+static int helper_avail(u32 type, u32 id, char *log, u32 log_size)
+{
+	struct bpf_insn p[] = { MOV(R1, 0), MOV(R2, 0), MOV(R3, 0), MOV(R4, 0), MOV(R5, 0),
+				BPFFS_CALL_HELPER(id), RET(0) };
+	struct bpffs_verifier_opts opts = { .stack_zeroed = true };
+	struct bpffs_prog prog = { .type = type, .insns = p, .insn_cnt = BPFFS_ARRAY_SIZE(p) };
+	struct bpffs_vlog vl;
+	int fd, mask = 0;
+
+	bpffs_vlog_alloc(&vl, BPFFS_LOG_ERRORS, 4096);
+	if (!bpffs_verify(&prog, &opts, &vl) || !strstr(bpffs_vlog_text(&vl), "unknown func"))
+		mask |= 1;
+	bpffs_vlog_free(&vl);
+	fd = kernel_load(type, p, BPFFS_ARRAY_SIZE(p), log, log_size);
+	if (fd >= 0)
+		close(fd);
+	if (fd >= 0 || !(strstr(log, "unknown func") || strstr(log, "cannot use helper") ||
+			 strstr(log, "invalid func")))
+		mask |= 2;
+	return mask;
+}
+
+static void check_helper_availability(char *log, u32 log_size)
+{
+	static const u32 types[] = { BPF_PROG_TYPE_SOCKET_FILTER, BPF_PROG_TYPE_XDP,
+				     BPF_PROG_TYPE_SCHED_CLS, BPF_PROG_TYPE_SCHED_ACT,
+				     BPF_PROG_TYPE_CGROUP_SKB, BPF_PROG_TYPE_KPROBE,
+				     BPF_PROG_TYPE_TRACEPOINT, BPF_PROG_TYPE_PERF_EVENT,
+				     BPF_PROG_TYPE_RAW_TRACEPOINT };
+	size_t t;
+	u32 id;
+
+	for (t = 0; t < BPFFS_ARRAY_SIZE(types); t++) {
+		for (id = 1; id < BPFFS_HELPER_MAX_ID; id++) {
+			int m;
+
+			if (!bpffs_helper_get(id) || !bpffs_verifier_knows_prog_type(types[t]))
+				continue;
+			m = helper_avail(types[t], id, log, log_size);
+			if (m == 0 || m == 3)
+				continue;
+			printf("# type %u helper %u: ours %s, kernel %s\n", types[t], id,
+			       m & 1 ? "yes" : "no", m & 2 ? "yes" : "no");
+			harness_cur_failed = 1;
+		}
+	}
 }
 
 static void check_case(const struct vcase *c)
@@ -182,7 +287,7 @@ int main(void)
 
 		snprintf(name, sizeof(name), "%s: %s", c->result == ACCEPT ? "accepts" : "rejects",
 			 c->name);
-		TEST(strdup(name)) {
+		TEST(name) {
 			check_case(c);
 		}
 	}
@@ -192,7 +297,7 @@ int main(void)
 		char name[160];
 
 		snprintf(name, sizeof(name), "kernel agrees: %s", c->name);
-		TEST(strdup(name)) {
+		TEST(name) {
 			if (!have_kernel) {
 				SKIP("no bpf() syscall as root here");
 				continue;
@@ -209,6 +314,12 @@ int main(void)
 			ran++;
 			agree += got == (want == ACCEPT);
 		}
+	}
+	TEST("kernel agrees on which provided helpers each program type may call") {
+		if (!have_kernel)
+			SKIP("no bpf() syscall as root here");
+		else
+			check_helper_availability(klog, 4096);	/* a short log suffices */
 	}
 	TEST("stack depth is reported for an accepted program") {
 		struct vcase c = { "depth", SF, { ST(DW, R10, -40, 0), RET(0) }, .result = ACCEPT };

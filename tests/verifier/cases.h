@@ -17,6 +17,10 @@
 
 struct vc_map {
 	u32 type, key_size, value_size, max_entries, flags;
+	/* an array of one entry created for real, filled with these bytes
+	 * and frozen before verification (as the loader does with .rodata) */
+	bool frozen;
+	u8 data[16];
 };
 
 enum { ACCEPT = 0, REJECT = 1 };
@@ -471,6 +475,86 @@ static const struct vcase vcases[] = {
 { "pointer read from a map value is a scalar", SF, { LOOKUP(0), JI(JEQ, R0, 0, 3),
 	STX(DW, R0, R10, 0), LDX(DW, R1, R0, 0), LDX(DW, R0, R1, 0), RET(0) }, .maps = { HASH8 },
 	.result = REJECT, .errstr = "R1 invalid mem access 'scalar'" },
+/* r0 = map_lookup_percpu_elem(map 0, key = 0 at fp-4, cpu 0) */
+#define LOOKUP_PERCPU ST(W, R10, -4, 0), MOVR(R2, R10), ALU(ADD, R2, -4), LD_MAP(R1, 0), \
+	MOV(R3, 0), CALL(map_lookup_percpu_elem)
+/* .rodata constants (cilium-core's .rodata.config): a load from a frozen
+ * read-only map at a constant offset is that constant; 3 + 12 fits 16 bytes */
+#define RODATA(b) { BPF_MAP_TYPE_ARRAY, 4, 16, 1, BPF_F_RDONLY_PROG, true, { b } }
+#define RODATA_INDEX LD_MAP_VALUE(R1, 0, 0), LDX(B, R2, R1, 0), ALUR(ADD, R1, R2), \
+	LDX(B, R0, R1, 12), EXIT()
+{ "offset read from frozen rodata is a constant", SF, { RODATA_INDEX }, .maps = { RODATA(3) },
+	.result = ACCEPT },
+{ "constant from frozen rodata past the value", SF, { RODATA_INDEX }, .maps = { RODATA(5) },
+	.result = REJECT, .errstr = "invalid access to map value, value_size=16 off=17 size=1" },
+{ "read-only map not frozen is not a constant", SF, { RODATA_INDEX },
+	.maps = { { BPF_MAP_TYPE_ARRAY, 4, 16, 1, BPF_F_RDONLY_PROG, false, { 3 } } },
+	.result = REJECT, .errstr = "invalid access to map value, value_size=16 off=267 size=1" },
+/* uninitialised stack (root profile) with runtime zeroing: build/ringbuf_uninit.o */
+{ "helper reads unwritten stack, runtime zeroes it", SF, { LD_MAP(R1, 0), MOVR(R2, R10),
+	ALU(ADD, R2, -8), MOV(R3, 8), MOV(R4, 0), CALL(ringbuf_output), RET(0) },
+	.maps = { RINGBUF }, .result = ACCEPT, .stack_zeroed = true },
+/* ... but an unwritten byte is unknown to the verifier, not zero, as in the
+ * kernel: here the non-zero branch dereferences a scalar */
+{ "unwritten stack slot is not known zero", SF, { LDX(DW, R1, R10, -8), JI(JEQ, R1, 0, 2),
+	LDX(B, R0, R1, 0), EXIT(), RET(0) }, .result = REJECT,
+	.errstr = "R1 invalid mem access 'scalar'", .stack_zeroed = true },
+{ "update of a read-only map", SF, { ST(W, R10, -4, 0), MOVR(R2, R10), ALU(ADD, R2, -4),
+	MOVR(R3, R2), MOV(R4, 0), LD_MAP(R1, 0), CALL(map_update_elem), RET(0) },
+	.maps = { { BPF_MAP_TYPE_ARRAY, 4, 4, 1, BPF_F_RDONLY_PROG } }, .result = REJECT,
+	.errstr = "write into map forbidden" },
+{ "kprobe calls ktime_get_coarse_ns", BPF_PROG_TYPE_KPROBE, { CALL(ktime_get_coarse_ns), RET(0) },
+	.result = REJECT, .errstr = "unknown func bpf_ktime_get_coarse_ns#160" },
+{ "socket filter reads the current pid", SF, { CALL(get_current_pid_tgid), EXIT() },
+	.result = ACCEPT },
+{ "xdp looks up a per-CPU slot", XDP, { LOOKUP_PERCPU, RET(0) },
+	.maps = { { BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8, 1, 0 } }, .result = ACCEPT },
+/* the kernel's outright refusals (found by a verdict differential of the fuzz) */
+{ "division by a zero constant", SF, { MOV(R0, 1), ALU(DIV, R0, 0), EXIT() }, .result = REJECT,
+	.errstr = "div by zero" },
+{ "modulo by a zero constant", SF, { MOV(R0, 1), ALU32(MOD, R0, 0), EXIT() }, .result = REJECT,
+	.errstr = "div by zero" },
+{ "shift by the register width", SF, { MOV(R0, 1), ALU(LSH, R0, 64), EXIT() }, .result = REJECT,
+	.errstr = "invalid shift 64" },
+{ "32-bit shift by 32", SF, { MOV(R0, 1), ALU32(ARSH, R0, 32), EXIT() }, .result = REJECT,
+	.errstr = "invalid shift 32" },
+{ "subtraction from the stack pointer", SF, { MOVR(R1, R10), ALU(SUB, R1, 8), ST(DW, R1, 0, 0),
+	RET(0) }, .result = REJECT, .errstr = "R1 subtraction from stack pointer prohibited" },
+{ "stack pointer minus a variable scalar", SF, { CALL(get_prandom_u32), ALU32(RSH, R0, 28),
+	MOVR(R1, R10), ALU(ADD, R1, -8), ALUR(SUB, R1, R0), ST(B, R1, 0, 1), RET(0) },
+	.result = REJECT, .errstr = "R1 subtraction from stack pointer prohibited" },
+{ "direct value load from an array of two entries", SF, { LD_MAP_VALUE(R1, 0, 0), RET(0) },
+	.maps = { { BPF_MAP_TYPE_ARRAY, 4, 16, 2, 0 } }, .result = REJECT,
+	.errstr = "invalid access to map value pointer, value_size=16 off=0" },
+{ "direct value load from a hash map", SF, { LD_MAP_VALUE(R1, 0, 0), RET(0) },
+	.maps = { HASH8 }, .result = REJECT,
+	.errstr = "no direct value access support for this map type" },
+{ "one-byte write into cb[0]", SF, { ST(B, R1, 48, 24), RET(0) }, .result = ACCEPT },
+{ "eight-byte write into cb[2..3]", TC, { ST(DW, R1, 56, 1), RET(0) }, .result = ACCEPT },
+{ "two-byte write into mark", TC, { ST(H, R1, 8, 1), RET(0) }, .result = REJECT,
+	.errstr = "invalid bpf_context access off=8 size=2" },
+{ "eight-byte write past the end of cb", SF, { ST(DW, R1, 64, 1), RET(0) }, .result = REJECT,
+	.errstr = "invalid bpf_context access off=64 size=8" },
+/* an array lookup with key 0 cannot fail (the kernel's can_elide_value_nullness) */
+#define ARRAY_KEY_LOOKUP MOVR(R2, R10), ALU(ADD, R2, -4), LD_MAP(R1, 0), CALL(map_lookup_elem)
+{ "array lookup with key 0 needs no null check", SF, { ST(W, R10, -4, 0), ARRAY_KEY_LOOKUP,
+	LDX(DW, R0, R0, 0), EXIT() }, .maps = { ARRAY1 }, .result = ACCEPT },
+{ "array lookup with key 1 may fail", SF, { ST(W, R10, -4, 1), ARRAY_KEY_LOOKUP,
+	LDX(DW, R0, R0, 0), EXIT() }, .maps = { { BPF_MAP_TYPE_ARRAY, 4, 16, 4, 0 } },
+	.result = REJECT, .errstr = "R0 invalid mem access 'map_value_or_null'" },
+{ "hash lookup with key 0 may fail", SF, { ST(DW, R10, -8, 0), MOVR(R2, R10), ALU(ADD, R2, -8),
+	LD_MAP(R1, 0), CALL(map_lookup_elem), LDX(DW, R0, R0, 0), EXIT() }, .maps = { HASH8 },
+	.result = REJECT, .errstr = "R0 invalid mem access 'map_value_or_null'" },
+/* the zero key of the first path explored must not let the second (key 1,
+ * out of range) be pruned: the key's slot is marked precise */
+{ "array key zero on one path only", SF, { LDX(W, R6, R1, 0), ST(W, R10, -4, 1),
+	JI(JGT, R6, 5, 1), ST(W, R10, -4, 0), ARRAY_KEY_LOOKUP, LDX(DW, R0, R0, 0), EXIT() },
+	.maps = { ARRAY1 }, .result = REJECT,
+	.errstr = "R0 invalid mem access 'map_value_or_null'" },
+/* linux/test_probe_write_user_kern.o: the kernel here withholds the helper */
+{ "kprobe calls probe_write_user", BPF_PROG_TYPE_KPROBE, { ST(DW, R10, -8, 0), MOV(R1, 0),
+	MOVR(R2, R10), ALU(ADD, R2, -8), MOV(R3, 8), CALL(probe_write_user), RET(0) },
+	.result = REJECT, .errstr = "unknown func bpf_probe_write_user#36" },
 };
 
 #endif /* BPFFS_VERIFIER_CASES_H */

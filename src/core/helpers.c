@@ -168,6 +168,9 @@ static u64 bpf_strtol_fn(u64 buf, u64 len, u64 flags, u64 res, u64 r5)
 	bool neg;
 	s64 n = parse_integer((const char *)(uintptr_t)buf, len, flags, true, &v, &neg);
 
+	/* The verifier counts *res as written whatever the outcome: on error
+	 * it reads 0, as the kernel's helper guarantees. */
+	*(s64 *)(uintptr_t)res = 0;
 	if (n < 0)
 		return (u64)n;
 	if (neg ? v > (u64)LLONG_MAX + 1 : v > (u64)LLONG_MAX)
@@ -182,6 +185,7 @@ static u64 bpf_strtoul_fn(u64 buf, u64 len, u64 flags, u64 res, u64 r5)
 	bool neg;
 	s64 n = parse_integer((const char *)(uintptr_t)buf, len, flags, false, &v, &neg);
 
+	*(u64 *)(uintptr_t)res = 0;	/* written on every path, as for strtol */
 	if (n < 0)
 		return (u64)n;
 	*(u64 *)(uintptr_t)res = v;

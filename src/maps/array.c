@@ -182,15 +182,6 @@ int bpffs_array_values(const struct bpffs_map *map, struct bpffs_array_values *o
 	return 0;
 }
 
-/* Keys come from programs, which may pass any stack address: not aligned. */
-static inline u32 key_index(const void *key)
-{
-	u32 idx;
-
-	memcpy(&idx, key, sizeof(idx));
-	return idx;
-}
-
 static u8 *array_elem(struct bpffs_array *a, u32 idx)
 {
 	return a->values + (size_t)a->elem_size * idx;
@@ -200,7 +191,7 @@ static u8 *array_elem(struct bpffs_array *a, u32 idx)
 static void *array_lookup(struct bpffs_map *map, const void *key)
 {
 	struct bpffs_array *a = to_array(map);
-	u32 idx = key_index(key);
+	u32 idx = bpffs_map_key_u32(key);
 
 	if (unlikely(idx >= map->max_entries))
 		return NULL;
@@ -212,7 +203,7 @@ static void *array_lookup(struct bpffs_map *map, const void *key)
 static void *percpu_array_lookup_cpu(struct bpffs_map *map, const void *key, u32 cpu)
 {
 	struct bpffs_array *a = to_array(map);
-	u32 idx = key_index(key);
+	u32 idx = bpffs_map_key_u32(key);
 
 	if (idx >= map->max_entries || cpu >= bpffs_nr_cpus())
 		return NULL;
@@ -225,7 +216,7 @@ static int array_check_update(struct bpffs_map *map, const void *key, u64 flags)
 
 	if (err)
 		return err;
-	if (key_index(key) >= map->max_entries)
+	if (bpffs_map_key_u32(key) >= map->max_entries)
 		return -E2BIG;	/* all elements are preallocated */
 	if ((flags & ~(u64)BPF_F_LOCK) == BPF_NOEXIST)
 		return -EEXIST;	/* all elements always exist */
@@ -262,14 +253,14 @@ static int percpu_array_update_all(struct bpffs_map *map, const void *key, const
 
 	if (err)
 		return err;
-	memcpy(array_elem(a, key_index(key)), value, a->elem_size);
+	memcpy(array_elem(a, bpffs_map_key_u32(key)), value, a->elem_size);
 	return 0;
 }
 
 static int percpu_array_copy_value(struct bpffs_map *map, const void *key, void *value)
 {
 	struct bpffs_array *a = to_array(map);
-	u32 idx = key_index(key);
+	u32 idx = bpffs_map_key_u32(key);
 
 	if (idx >= map->max_entries)
 		return -ENOENT;
@@ -285,7 +276,7 @@ static int array_delete(struct bpffs_map *map, const void *key)
 /* Linear: each call is O(1), so listing the whole array is O(max_entries). */
 static int array_next_key(struct bpffs_map *map, const void *key, void *next_key)
 {
-	u32 idx = key ? key_index(key) : UINT32_MAX;
+	u32 idx = key ? bpffs_map_key_u32(key) : UINT32_MAX;
 
 	if (idx >= map->max_entries) {
 		*(u32 *)next_key = 0;

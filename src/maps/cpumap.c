@@ -280,7 +280,7 @@ static struct cpumap_entry *cm_entry(struct bpffs_map *map, u32 key)
 /* Called from: program run or FUSE thread; the value lives until the grace period. */
 static void *cm_lookup(struct bpffs_map *map, const void *key)
 {
-	struct cpumap_entry *e = cm_entry(map, *(const u32 *)key);
+	struct cpumap_entry *e = cm_entry(map, bpffs_map_key_u32(key));
 
 	return e ? &e->val : NULL;
 }
@@ -298,7 +298,7 @@ static int cm_update(struct bpffs_map *map, const void *key, const void *value, 
 {
 	struct bpf_cpumap_val val = { 0 };
 	struct cpumap_entry *e = NULL;
-	u32 idx = *(const u32 *)key;
+	u32 idx = bpffs_map_key_u32(key);
 	int err;
 
 	if (flags > BPF_EXIST)
@@ -326,7 +326,7 @@ static int cm_update(struct bpffs_map *map, const void *key, const void *value, 
 
 static int cm_delete(struct bpffs_map *map, const void *key)
 {
-	u32 idx = *(const u32 *)key;
+	u32 idx = bpffs_map_key_u32(key);
 
 	if (idx >= map->max_entries)
 		return -EINVAL;
@@ -338,7 +338,7 @@ static int cm_delete(struct bpffs_map *map, const void *key)
 
 static int cm_next_key(struct bpffs_map *map, const void *key, void *next_key)
 {
-	u32 idx = key ? *(const u32 *)key : UINT32_MAX;
+	u32 idx = key ? bpffs_map_key_u32(key) : UINT32_MAX;
 
 	if (idx >= map->max_entries) {
 		*(u32 *)next_key = 0;

@@ -75,7 +75,7 @@ static void dm_free(struct bpffs_map *map)
 static void *dm_lookup(struct bpffs_map *map, const void *key)
 {
 	struct bpffs_devmap *dm = to_dm(map);
-	u32 idx = *(const u32 *)key;
+	u32 idx = bpffs_map_key_u32(key);
 
 	if (idx >= map->max_entries ||
 	    !atomic_load_explicit(&dm->slots[idx].present, memory_order_acquire))
@@ -86,7 +86,7 @@ static void *dm_lookup(struct bpffs_map *map, const void *key)
 static int dm_update(struct bpffs_map *map, const void *key, const void *value, u64 flags)
 {
 	struct bpffs_devmap *dm = to_dm(map);
-	u32 idx = *(const u32 *)key;
+	u32 idx = bpffs_map_key_u32(key);
 	u64 v = 0;
 
 	if (flags > BPF_EXIST)
@@ -104,7 +104,7 @@ static int dm_update(struct bpffs_map *map, const void *key, const void *value, 
 static int dm_delete(struct bpffs_map *map, const void *key)
 {
 	struct bpffs_devmap *dm = to_dm(map);
-	u32 idx = *(const u32 *)key;
+	u32 idx = bpffs_map_key_u32(key);
 
 	if (idx >= map->max_entries)
 		return -EINVAL;
@@ -115,7 +115,7 @@ static int dm_delete(struct bpffs_map *map, const void *key)
 
 static int dm_next_key(struct bpffs_map *map, const void *key, void *next_key)
 {
-	u32 idx = key ? *(const u32 *)key : UINT32_MAX;
+	u32 idx = key ? bpffs_map_key_u32(key) : UINT32_MAX;
 
 	if (idx >= map->max_entries) {
 		*(u32 *)next_key = 0;

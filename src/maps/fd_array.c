@@ -110,7 +110,7 @@ static void oa_free(struct bpffs_map *map)
 /* Called from: program run. ARRAY_OF_MAPS returns the inner map itself. */
 static void *oa_lookup(struct bpffs_map *map, const void *key)
 {
-	u32 idx = *(const u32 *)key;
+	u32 idx = bpffs_map_key_u32(key);
 
 	if (idx >= map->max_entries)
 		return NULL;
@@ -149,7 +149,7 @@ static int oa_set(struct bpffs_obj_array *oa, u32 idx, void *obj)
 
 static int oa_update_ptr(struct bpffs_map *map, const void *key, void *ptr, u64 flags)
 {
-	u32 idx = *(const u32 *)key;
+	u32 idx = bpffs_map_key_u32(key);
 
 	if (flags != BPF_ANY)
 		return -EINVAL;
@@ -161,7 +161,7 @@ static int oa_update_ptr(struct bpffs_map *map, const void *key, void *ptr, u64 
 static int oa_delete(struct bpffs_map *map, const void *key)
 {
 	struct bpffs_obj_array *oa = to_oa(map);
-	u32 idx = *(const u32 *)key;
+	u32 idx = bpffs_map_key_u32(key);
 
 	if (idx >= map->max_entries)
 		return -E2BIG;
@@ -172,7 +172,7 @@ static int oa_delete(struct bpffs_map *map, const void *key)
 
 static int oa_next_key(struct bpffs_map *map, const void *key, void *next_key)
 {
-	u32 idx = key ? *(const u32 *)key : UINT32_MAX;
+	u32 idx = key ? bpffs_map_key_u32(key) : UINT32_MAX;
 
 	if (idx >= map->max_entries) {
 		*(u32 *)next_key = 0;

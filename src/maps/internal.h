@@ -21,6 +21,18 @@
 #define BPFFS_MIN(a, b) ((a) < (b) ? (a) : (b))
 
 /*
+ * The u32 index key of array-like maps. Keys come from programs, which may
+ * pass any stack address: read it unaligned.
+ */
+static inline u32 bpffs_map_key_u32(const void *key)
+{
+	u32 idx;
+
+	memcpy(&idx, key, sizeof(idx));
+	return idx;
+}
+
+/*
  * A 4-byte test-and-test-and-set lock. Held only for a few dozen
  * instructions (bucket splice, queue slot copy); yields after a short spin so
  * a preempted holder on a 2-core machine does not stall the waiter for long.

@@ -87,7 +87,7 @@ static void perf_rb_free_rcu(struct bpffs_rcu_head *head)
 static int perf_delete(struct bpffs_map *map, const void *key)
 {
 	struct bpffs_perf_array *pa = to_pa(map);
-	u32 idx = *(const u32 *)key;
+	u32 idx = bpffs_map_key_u32(key);
 	struct perf_rb_free *f;
 	struct bpffs_rb *rb;
 
@@ -108,9 +108,9 @@ static int perf_delete(struct bpffs_map *map, const void *key)
 
 static int perf_next_key(struct bpffs_map *map, const void *key, void *next_key)
 {
-	u32 idx = key ? *(const u32 *)key + 1 : 0;
+	u32 idx = key ? bpffs_map_key_u32(key) + 1 : 0;
 
-	if (key && *(const u32 *)key >= map->max_entries)
+	if (key && bpffs_map_key_u32(key) >= map->max_entries)
 		idx = 0;
 	if (idx >= map->max_entries)
 		return -ENOENT;

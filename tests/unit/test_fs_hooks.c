@@ -127,7 +127,7 @@ int main(void)
 {
 	struct bpffs_fs *fs;
 	struct bpffs_entry e;
-	u64 base, progs, hooks, timer, t10, links, lnk, lf;
+	u64 base = 0, progs = 0, hooks = 0, timer = 0, t10 = 0, links = 0, lnk = 0, lf = 0;
 	char buf[4096], names[1024], id[16];
 	unsigned long long runs;
 	size_t len = 0;

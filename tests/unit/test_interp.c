@@ -283,6 +283,21 @@ static void test_helpers(void)
 			     BPFFS_LDX_MEM(BPF_DW, R1, R10, -8), BPFFS_ALU64_IMM(BPF_MUL, R1, 10),
 			     BPFFS_ALU64_REG(BPF_ADD, R0, R1), BPFFS_EXIT()), (u64)(3 - 420));
 	}
+	TEST("bpf_strtol/strtoul write 0 to the result on error (the verifier counts it written)") {
+		const struct bpffs_helper *l = bpffs_helper_get(BPF_FUNC_strtol);
+		const struct bpffs_helper *ul = bpffs_helper_get(BPF_FUNC_strtoul);
+		const char junk[] = "xyz";
+		s64 res = 0x5555;
+		u64 ures = 0x5555;
+
+		CHECK(l && ul);
+		if (l && ul) {
+			CHECK_EQ(l->fn((u64)(uintptr_t)junk, 3, 0, (u64)(uintptr_t)&res, 0), (u64)(s64)-EINVAL);
+			CHECK_EQ(res, 0);
+			CHECK_EQ(ul->fn((u64)(uintptr_t)junk, 3, 0, (u64)(uintptr_t)&ures, 0), (u64)(s64)-EINVAL);
+			CHECK_EQ(ures, 0);
+		}
+	}
 	TEST("bpf_loop runs a callback until it returns 1") {
 		/* callback(i, ctx): *(u64 *)ctx += i; return i == 9 */
 		CHECK_EQ(RUN(BPFFS_ST_MEM(BPF_DW, R10, -8, 0), BPFFS_MOV64_IMM(R1, 100),

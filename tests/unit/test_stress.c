@@ -297,7 +297,7 @@ int main(void)
 	int net_err = private_lo();	/* before any thread: they all inherit it */
 	u64 udp = 0, pkt_sum = 0, pkt_runs = 0, drops = 0;
 	const char *secs_env = getenv("STRESS_SECS");
-	double secs = secs_env ? atof(secs_env) : 2.0, t0, el;
+	double secs = secs_env ? atof(secs_env) : 2.0, t0, el = 0;
 	char esc[256];
 	u64 runs = 0, counted, creates, deletes;
 	int i, nth = 0;

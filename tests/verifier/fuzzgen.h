@@ -28,7 +28,7 @@
 #include "hooks/internal.h"	/* struct bpffs_skb, bpffs_xdp_buff: context helpers */
 #include "maps/maps.h"
 #include "verifier/verifier.h"
-#include "fuzzgen_gen.h"
+#include "fuzzgen_idx.h"
 #include "fuzzgen_mut.h"
 
 #define VF_MUTANTS 4		/* mutants tried per accepted program */

@@ -123,7 +123,6 @@ static void kernel_stats(const struct bpffs_object *obj, const struct kobj *k, i
 	bool ok = true;
 	union bpf_attr a;
 	int fd, attempt;
-	u32 i;
 
 	memcpy(insns, op->insns, op->insn_cnt * sizeof(*insns));
 	patch_maps(op, k, insns, &ok);
@@ -143,17 +142,8 @@ static void kernel_stats(const struct bpffs_object *obj, const struct kobj *k, i
 		a.log_buf = (u64)(uintptr_t)log;
 		a.log_size = klog_size;
 		a.log_level = klog_level;
-		if (btf) {
-			fi = calloc(op->func_info_cnt, sizeof(*fi));
-			for (i = 0; i < op->func_info_cnt; i++) {
-				fi[i].insn_off = op->func_info[i].insn_off;
-				fi[i].type_id = op->func_info[i].type_id;
-			}
-			a.prog_btf_fd = (u32)k->btf_fd;
-			a.func_info = (u64)(uintptr_t)fi;
-			a.func_info_cnt = op->func_info_cnt;
-			a.func_info_rec_size = sizeof(*fi);
-		}
+		if (btf)
+			fi = kattr_func_info(&a, k, op);
 		log[0] = 0;
 		fd = (int)ksys_bpf(BPF_PROG_LOAD, &a);
 		free(fi);
@@ -238,26 +228,6 @@ struct child_out {
 	struct bpffs_verifier_stats st;
 };
 
-/*
- * .rodata as the loader makes it: created, filled, frozen, so that the
- * verifier reads its constants (Cilium's configuration). NULL if not such.
- */
-static struct bpffs_map *frozen_data_map(const struct bpffs_obj_map *m)
-{
-	struct bpffs_map *map;
-	u32 key = 0;
-
-	if (m->kind != BPFFS_OBJ_MAP_DATA || !m->frozen || bpffs_map_create(&m->attr, NULL, &map))
-		return NULL;
-	if ((m->init_data && bpffs_map_update_elem(map, &key, m->init_data, BPF_ANY)) ||
-	    bpffs_map_freeze(map)) {
-		bpffs_map_put(map);
-		return NULL;
-	}
-	map->frozen = true;
-	return map;
-}
-
 static void ours_child(const struct bpffs_object *obj, int pi, u32 type, int wfd)
 {
 	const struct bpffs_obj_prog *op = &obj->progs[pi];
@@ -281,7 +251,7 @@ static void ours_child(const struct bpffs_object *obj, int pi, u32 type, int wfd
 			fake[i].inner_map_meta = &fake[a->inner_map_idx];
 	}
 	for (i = 0; i < op->map_cnt; i++) {
-		mp[i] = frozen_data_map(&obj->maps[op->map_idx[i]]);
+		mp[i] = corpus_frozen_data_map(&obj->maps[op->map_idx[i]]);
 		if (!mp[i])
 			mp[i] = &fake[op->map_idx[i]];
 	}

@@ -224,6 +224,48 @@ static void klog_reason(const char *log, char *out, size_t outsz)
 }
 
 /*
+ * Point @a at the program's func_info for the object's BTF (k->btf_fd).
+ * Returns the array to free after BPF_PROG_LOAD.
+ */
+static struct bpf_func_info *kattr_func_info(union bpf_attr *a, const struct kobj *k,
+					     const struct bpffs_obj_prog *op)
+{
+	struct bpf_func_info *fi = calloc(op->func_info_cnt, sizeof(*fi));
+	u32 i;
+
+	for (i = 0; fi && i < op->func_info_cnt; i++) {
+		fi[i].insn_off = op->func_info[i].insn_off;
+		fi[i].type_id = op->func_info[i].type_id;
+	}
+	a->prog_btf_fd = (u32)k->btf_fd;
+	a->func_info = (u64)(uintptr_t)fi;
+	a->func_info_cnt = fi ? op->func_info_cnt : 0;
+	a->func_info_rec_size = sizeof(*fi);
+	return fi;
+}
+
+/*
+ * For our own verifier (both corpus tools): a frozen global-data map
+ * (.rodata) as the loader makes it, filled then frozen so that the verifier
+ * reads its constants (Cilium's configuration); NULL if @m is not such.
+ */
+static struct bpffs_map *corpus_frozen_data_map(const struct bpffs_obj_map *m)
+{
+	struct bpffs_map *map;
+	u32 key = 0;
+
+	if (m->kind != BPFFS_OBJ_MAP_DATA || !m->frozen || bpffs_map_create(&m->attr, NULL, &map))
+		return NULL;
+	if ((m->init_data && bpffs_map_update_elem(map, &key, m->init_data, BPF_ANY)) ||
+	    bpffs_map_freeze(map)) {
+		bpffs_map_put(map);
+		return NULL;
+	}
+	map->frozen = true;	/* as load.c: read-only to programs too */
+	return map;
+}
+
+/*
  * Load program @pi of @obj as @type into the kernel. Returns a KVERDICT_*
  * and the reason (errno and the log's last line) in @why.
  */
@@ -277,16 +319,8 @@ static int kernel_verdict(const struct bpffs_object *obj, const struct kobj *k, 
 			      ((*c | 0x20) >= 'a' && (*c | 0x20) <= 'z')))
 				*c = '_';
 		if (with_btf) {
-			struct bpf_func_info *fi = calloc(op->func_info_cnt, sizeof(*fi));
+			struct bpf_func_info *fi = kattr_func_info(&a, k, op);
 
-			for (i = 0; i < op->func_info_cnt; i++) {
-				fi[i].insn_off = op->func_info[i].insn_off;
-				fi[i].type_id = op->func_info[i].type_id;
-			}
-			a.prog_btf_fd = (u32)k->btf_fd;
-			a.func_info = (u64)(uintptr_t)fi;
-			a.func_info_cnt = op->func_info_cnt;
-			a.func_info_rec_size = sizeof(*fi);
 			log[0] = 0;
 			fd = (int)ksys_bpf(BPF_PROG_LOAD, &a);
 			e = errno;

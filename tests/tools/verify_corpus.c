@@ -227,23 +227,6 @@ static int verify_prog(const struct bpffs_object *obj, u32 pi, u32 type, struct 
 	return err;
 }
 
-/* A frozen global-data map as the loader makes it (filled, then frozen), or NULL. */
-static struct bpffs_map *rodata_create(const struct bpffs_obj_map *m)
-{
-	struct bpffs_map *map;
-	u32 zero = 0;
-
-	if (m->kind != BPFFS_OBJ_MAP_DATA || !m->frozen || bpffs_map_create(&m->attr, NULL, &map))
-		return NULL;
-	if ((m->init_data && bpffs_map_update_elem(map, &zero, m->init_data, BPF_ANY)) ||
-	    bpffs_map_freeze(map)) {
-		bpffs_map_put(map);
-		return NULL;
-	}
-	map->frozen = true;	/* as load.c: read-only to programs too */
-	return map;
-}
-
 /*
  * Would the loader create the object's maps? -EINVAL (with the reason in
  * @why) for a definition it refuses, as the kernel does (e.g. an array with
@@ -370,7 +353,7 @@ static void do_object(const char *path, const char *rel)
 	}
 	rodata_maps = calloc(obj->map_cnt + 1, sizeof(*rodata_maps));
 	for (i = 0; i < obj->map_cnt; i++)
-		rodata_maps[i] = rodata_create(&obj->maps[i]);
+		rodata_maps[i] = corpus_frozen_data_map(&obj->maps[i]);
 	if (kmode)
 		kobj_open(&ko, obj, path);
 	for (i = 0; i < obj->prog_cnt; i++) {

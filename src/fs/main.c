@@ -20,6 +20,7 @@
 #include "mount_opts.h"
 #include "map_internal.h"
 #include "../core/state.h"
+#include "../hooks/hooks.h"
 #include "../core/vlog.h"
 #include "../core/log.h"
 
@@ -42,6 +43,8 @@ static void usage(FILE *out, const char *prog)
 		"            max_loops=N (docs/reliability.md)\n"
 		"  --state DIR  keep objects, maps, hooks and links in DIR across\n"
 		"            restarts; maps flushed every state_flush_ms=N ms (-o, default 100)\n"
+		"  -o timer_sched=auto|fifo|other  the timer hook thread's scheduling\n"
+		"            (default auto: SCHED_FIFO while its programs use < 20%% CPU)\n"
 		"  -h        this help and the FUSE options\n"
 		"  -V        version\n"
 		"Unmount with: fusermount3 -u MOUNTPOINT\n",
@@ -151,6 +154,18 @@ static int state_start(struct bpffs_fs *fs, const struct bpffs_mount_opts *mo,
 	return 0;
 }
 
+/* -o timer_sched=fifo|other forces the timer thread's policy (auto: the default). */
+static void timer_sched_apply(const struct bpffs_mount_opts *mo)
+{
+	int err;
+
+	if (mo->timer_sched == BPFFS_TIMER_SCHED_AUTO)
+		return;
+	err = bpffs_hooks_timer_realtime(mo->timer_sched == BPFFS_TIMER_SCHED_FIFO);
+	if (err)
+		pr_warn("timer_sched: cannot set the timer thread's policy: %s", strerror(-err));
+}
+
 static int mount_and_serve(struct fuse_args *args, struct fuse_cmdline_opts *o,
 			   const struct bpffs_mount_opts *mo)
 {
@@ -184,6 +199,7 @@ static int mount_and_serve(struct fuse_args *args, struct fuse_cmdline_opts *o,
 	}
 	bpffs_log_set_syslog(!o->foreground);
 	fuse_daemonize(o->foreground);
+	timer_sched_apply(mo);	/* after daemonizing: it starts the timer thread */
 	if (bpffs_state_start(state))
 		pr_warn("state: cannot start the flusher thread; state is written at unmount only");
 	pr_info("mounted on %s (%s)", o->mountpoint,

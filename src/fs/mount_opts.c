@@ -6,6 +6,8 @@
  *        per-mount resource limits (src/core/limits.c, registry.h)
  *   --state DIR | --state=DIR, -o state_flush_ms=N
  *        state directory and its flush window (src/core/state.h)
+ *   -o timer_sched=auto|fifo|other
+ *        the timer hook thread's scheduling (src/hooks/timer.c)
  */
 #include <errno.h>
 #include <stddef.h>
@@ -47,6 +49,25 @@ static int limit_opt(struct opt_ctx *c, const char *arg)
 	return 0;	/* consumed either way */
 }
 
+static int timer_sched_opt(struct opt_ctx *c, const char *v)
+{
+	static const char *const names[] = {
+		[BPFFS_TIMER_SCHED_AUTO] = "auto",
+		[BPFFS_TIMER_SCHED_FIFO] = "fifo",
+		[BPFFS_TIMER_SCHED_OTHER] = "other",
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!strcmp(v, names[i])) {
+			c->mo->timer_sched = (int)i;
+			return 0;
+		}
+	}
+	fprintf(stderr, "bpffs-user: bad timer_sched=%s (auto, fifo or other)\n", v);
+	c->err = -EINVAL;
+	return 0;
+}
+
 static int opt_proc(void *data, const char *arg, int key, struct fuse_args *outargs)
 {
 	struct opt_ctx *c = data;
@@ -77,6 +98,8 @@ static int opt_proc(void *data, const char *arg, int key, struct fuse_args *outa
 		c->mo->state_flush_ms = (unsigned int)v;
 		return 0;
 	}
+	if (key == FUSE_OPT_KEY_OPT && !strncmp(arg, "timer_sched=", 12))
+		return timer_sched_opt(c, arg + 12);
 	return 1;	/* keep: libfuse's */
 }
 

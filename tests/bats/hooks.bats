@@ -389,3 +389,24 @@ EOF
 	wait_for bash -c "! kill -0 $pid 2>/dev/null" || { kill -KILL "$pid"; false; }
 	wait "$pid"                         # exit status 0: a clean unmount
 }
+
+@test "-o timer_sched=other forces the timer thread's policy; a bad value exits 2" {
+	local mnt2="$BATS_TEST_TMPDIR/mnt2"
+	mkdir -p "$mnt2"
+	run -2 "$BIN" "$mnt2" -f -o timer_sched=rt
+	assert_output --partial "bad timer_sched=rt (auto, fifo or other)"
+	"$BIN" "$mnt2" -f -o timer_sched=other 3>&- >"$BATS_TEST_TMPDIR/d2.log" 2>&1 &
+	local pid=$!
+	wait_for mountpoint -q "$mnt2"
+	cp "$EX/sampler.bpf.o" "$mnt2/progs/"
+	mkdir "$mnt2/hooks/timer/2ms"
+	ln -s "$mnt2/progs/sample" "$mnt2/hooks/timer/2ms/"
+	local id
+	id=$(ls "$mnt2/links")
+	run -0 cat "$mnt2/links/$id"
+	assert_line "sched: other"
+	assert_line "sched_mode: other"
+	fusermount3 -u "$mnt2"
+	wait_for bash -c "! kill -0 $pid 2>/dev/null" || { kill -KILL "$pid"; false; }
+	wait "$pid"
+}

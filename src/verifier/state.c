@@ -462,16 +462,16 @@ static bool stacksafe(struct verifier_env *env, const struct func_state *old,
 {
 	int i, j, n = old->allocated_stack / BPF_REG_SIZE;
 	int ncur = cur->allocated_stack / BPF_REG_SIZE;
-	u64 todo = n >= 64 ? ~0ULL : (1ULL << n) - 1;
+	u64 unchecked = n >= 64 ? ~0ULL : (1ULL << n) - 1;
 	bool zero_as_misc;
 
 	if (!exact)
-		todo &= live;
-	for (; todo; todo &= todo - 1) {
+		unchecked &= live;
+	for (; unchecked; unchecked &= unchecked - 1) {
 		const struct stack_slot *os, *cs;
 		static const struct stack_slot empty;
 
-		i = __builtin_ctzll(todo);
+		i = __builtin_ctzll(unchecked);
 		os = &old->stack[i];
 		cs = i < ncur ? &cur->stack[i] : NULL;
 		if (!cs)

@@ -11,45 +11,21 @@
 load '/usr/lib/bats/bats-support/load'
 load '/usr/lib/bats/bats-assert/load'
 load 'test_helper/mount'
+load 'test_helper/state'
 
 bats_require_minimum_version 1.5.0
 
+FLUSH_MS=50
+
 setup() {
-	BIN="$(bpffs_bin)"
-	[ -x "$BIN" ] || skip "no $BIN (build first)"
-	[ -e /dev/fuse ] || skip "no /dev/fuse"
-	EX="$(dirname "$BIN")/examples"
-	MNT="$BATS_TEST_TMPDIR/mnt"
-	STATE="$BATS_TEST_TMPDIR/state"
-	LOG="$BATS_TEST_TMPDIR/daemon.log"
+	state_setup
 	WATCHED="$BATS_TEST_TMPDIR/watched"
-	mkdir -p "$MNT" "$WATCHED"
+	mkdir -p "$WATCHED"
 	W="$MNT/hooks/inotify/$(systemd-escape --path "$WATCHED")"
-	PID=
 }
 
 teardown() {
 	stop_daemon
-}
-
-start_daemon() {
-	"$BIN" "$MNT" -f --state "$STATE" -o state_flush_ms=50 3>&- >>"$LOG" 2>&1 &
-	PID=$!
-	wait_for mountpoint -q "$MNT" || { cat "$LOG"; return 1; }
-}
-
-stop_daemon() {
-	[ -n "${PID:-}" ] || return 0
-	mountpoint -q "$MNT" && fusermount3 -u "$MNT"
-	wait_for bash -c "! kill -0 $PID 2>/dev/null" || kill -KILL "$PID"
-	PID=
-}
-
-crash_daemon() {
-	kill -KILL "$PID"
-	wait "$PID" 2>/dev/null || true
-	fusermount3 -u "$MNT" 2>/dev/null || umount -l "$MNT" 2>/dev/null || true
-	PID=
 }
 
 # u64 "6b 05 00 ..." (little-endian hex) or decimal, as cat prints it

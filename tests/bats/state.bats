@@ -10,45 +10,18 @@
 load '/usr/lib/bats/bats-support/load'
 load '/usr/lib/bats/bats-assert/load'
 load 'test_helper/mount'
+load 'test_helper/state'
 
 bats_require_minimum_version 1.5.0
 
 FLUSH_MS=50
 
 setup() {
-	BIN="$(bpffs_bin)"
-	[ -x "$BIN" ] || skip "no $BIN (build first)"
-	[ -e /dev/fuse ] || skip "no /dev/fuse"
-	EX="$(dirname "$BIN")/examples"
-	MNT="$BATS_TEST_TMPDIR/mnt"
-	STATE="$BATS_TEST_TMPDIR/state"
-	LOG="$BATS_TEST_TMPDIR/daemon.log"
-	mkdir -p "$MNT"
-	PID=
+	state_setup
 }
 
 teardown() {
 	stop_daemon
-}
-
-start_daemon() {
-	"$BIN" "$MNT" -f --state "$STATE" -o "state_flush_ms=$FLUSH_MS" "$@" 3>&- >>"$LOG" 2>&1 &
-	PID=$!
-	wait_for mountpoint -q "$MNT" || { cat "$LOG"; return 1; }
-}
-
-stop_daemon() {	# clean: unmount, the daemon flushes and exits
-	[ -n "${PID:-}" ] || return 0
-	mountpoint -q "$MNT" && fusermount3 -u "$MNT"
-	wait_for bash -c "! kill -0 $PID 2>/dev/null" || kill -KILL "$PID"
-	PID=
-}
-
-crash_daemon() {	# kill -9 and clear the dead mount
-	kill -KILL "$PID"
-	wait "$PID" 2>/dev/null || true
-	fusermount3 -u "$MNT" 2>/dev/null || umount -l "$MNT" 2>/dev/null || true
-	PID=
 }
 
 @test "a clean restart brings back objects, maps, formats and every entry" {
